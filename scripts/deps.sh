@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — installs the Debian packages sluice builds, tests and runs
+# with. Idempotent: quiet and quick when everything is already there.
+set -euo pipefail
+
+PKGS=(
+	build-essential cmake ninja-build pkg-config clang clang-format
+	librdkafka-dev libyajl-dev zlib1g-dev libcurl4-openssl-dev libssl-dev
+	libcriterion-dev libyaml-dev libpcre2-dev libevent-dev
+	openssl curl python3 jq yajl-tools
+	default-jre-headless maven
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+# a JDK or JRE of 17 or newer may already be there under another package name
+if [[ " ${missing[*]} " == *" default-jre-headless "* ]] && command -v java >/dev/null; then
+	missing=("${missing[@]/default-jre-headless/}")
+fi
+if [[ " ${missing[*]} " == *" maven "* ]] && command -v mvn >/dev/null; then
+	missing=("${missing[@]/maven/}")
+fi
+read -ra missing <<<"${missing[*]}"
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+SUDO=
+if [[ $(id -u) != 0 ]]; then SUDO=sudo; fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,299 @@
+/*
+ * sluice-shipper — tails log files, turns every line into an event and
+ * produces it to Kafka; a file's checkpoint advances only past records Kafka
+ * has acknowledged (idempotent producer, acks=all).
+ *
+ * One thread, one loop: rescan globs on a timer, read a chunk from every file
+ * in turn, serve librdkafka's delivery reports, write checkpoints on a timer.
+ * While more than tuning.max_inflight bytes wait for acknowledgement (Kafka
+ * slow or down), reading pauses: the log files are the buffer.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "config.h"
+#include "parser.h"
+#include "sl_kafka.h"
+#include "sl_log.h"
+#include "sl_time.h"
+#include "tail.h"
+
+#define MAX_EVENT 900000 /* stays under the brokers' default message.max.bytes */
+
+struct shipper {
+	struct sh_config cfg;
+	struct sh_checkpoints cp;
+	struct sh_tail tail;
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *rkt;
+	void **pstate; /* parser state per input */
+	const struct sl_parser_ops **parser;
+	struct sl_event ev;
+	struct sl_buf out;
+	int64_t inflight_bytes;
+	uint64_t produced, acked, failed;
+	int fatal;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct shipper *s = opaque;
+	struct sh_file *f = m->_private;
+	s->inflight_bytes -= (int64_t)m->len;
+	if (m->err) {
+		s->failed++;
+		sl_error("%s: delivery failed: %s", f ? f->path : "?", rd_kafka_err2str(m->err));
+		s->fatal = 1;
+	} else {
+		s->acked++;
+	}
+	if (f)
+		sh_file_ack(f, m->err == 0);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct shipper *s = opaque;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		char buf[512];
+		rd_kafka_fatal_error(rk, buf, sizeof buf);
+		sl_error("kafka: fatal: %s", buf);
+		s->fatal = 1;
+		return;
+	}
+	sl_warn("kafka: %s", reason);
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	if (level <= 3)
+		sl_error("librdkafka: %s: %s", fac, buf);
+	else if (level <= 4)
+		sl_warn("librdkafka: %s: %s", fac, buf);
+	else
+		sl_debug("librdkafka: %s: %s", fac, buf);
+}
+
+/* Parses and produces one record. Returns 1 to pause reading. */
+static int emit(void *ud, struct sh_file *f, const char *rec, size_t len, uint64_t off,
+                uint64_t end, int truncated)
+{
+	struct shipper *s = ud;
+	if (s->inflight_bytes >= s->cfg.tuning.max_inflight || s->fatal || stop_requested)
+		return 1;
+	for (;;) {
+		sl_event_reset(&s->ev);
+		s->parser[f->input_idx]->parse(s->pstate[f->input_idx], rec, len, &s->ev);
+		s->ev.truncated = truncated;
+		sl_buf_reset(&s->out);
+		sl_event_write(&s->ev, &f->ctx, off, sl_time_now_ns(), &s->out);
+		if (s->out.len <= MAX_EVENT || len < 1024)
+			break;
+		len /= 2; /* escaping made it too large for one Kafka message */
+		truncated = 1;
+	}
+	if (rd_kafka_produce(s->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, s->out.data,
+	                     s->out.len, f->key, strlen(f->key), f) != 0) {
+		rd_kafka_resp_err_t e = rd_kafka_last_error();
+		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			return 1;
+		sl_error("%s: produce failed: %s", f->path, rd_kafka_err2str(e));
+		s->fatal = 1;
+		return 1;
+	}
+	sh_file_push(f, end);
+	s->inflight_bytes += (int64_t)s->out.len;
+	s->produced++;
+	return 0;
+}
+
+static int kafka_start(struct shipper *s)
+{
+	char err[512], num[32];
+	rd_kafka_conf_t *c = sl_kafka_conf(&s->cfg.kafka, err, sizeof err);
+	if (!c) {
+		sl_error("kafka: %s", err);
+		return -1;
+	}
+	snprintf(num, sizeof num, "%" PRId64, s->cfg.tuning.max_inflight / 1024 + 1024);
+	const char *props[][2] = {
+	    {"enable.idempotence", "true"},
+	    {"acks", "all"},
+	    {"message.timeout.ms", "0"}, /* never give up: the files are the buffer */
+	    {"queue.buffering.max.messages", "2000000"},
+	    {"queue.buffering.max.kbytes", num},
+	    {"batch.size", "1000000"},
+	    {"client.id", "sluice-shipper"},
+	};
+	for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
+		if (rd_kafka_conf_set(c, props[i][0], props[i][1], err, sizeof err)) {
+			sl_error("kafka: %s", err);
+			rd_kafka_conf_destroy(c);
+			return -1;
+		}
+	}
+	snprintf(num, sizeof num, "%" PRId64, s->cfg.tuning.linger);
+	rd_kafka_conf_set(c, "linger.ms", num, err, sizeof err);
+	rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
+	rd_kafka_conf_set_error_cb(c, error_cb);
+	rd_kafka_conf_set_log_cb(c, log_cb);
+	rd_kafka_conf_set_opaque(c, s);
+	s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+	if (!s->rk) {
+		sl_error("kafka: %s", err);
+		return -1;
+	}
+	s->rkt = rd_kafka_topic_new(s->rk, s->cfg.kafka.topic, NULL);
+	return 0;
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: sluice-shipper --config PATH [--check]\n"
+	            "       sluice-shipper --version | --help | --help-config\n"
+	            "\n"
+	            "Tails log files and ships every line as a JSON event to Kafka.\n"
+	            "  -c, --config PATH  the YAML configuration (see conf/shipper.yaml)\n"
+	            "      --check        validate the configuration and exit 0 or 1\n"
+	            "      --help-config  list every configuration key\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+	    {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+	    {"help-config", no_argument, NULL, 'H'},  {0},
+	};
+	const char *config = NULL;
+	int check = 0, opt;
+	sl_log_init("sluice-shipper", SL_LOG_INFO);
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		case 'V':
+			printf("sluice-shipper %s (librdkafka %s)\n", SLUICE_VERSION,
+			       rd_kafka_version_str());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'H':
+			sh_config_help();
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!config || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	static struct shipper s;
+	if (sh_config_load(&s.cfg, config)) {
+		fprintf(stderr, "%s\n", s.cfg.cfg.err);
+		sh_config_free(&s.cfg);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK (%zu inputs)\n", config, s.cfg.n_inputs);
+		sh_config_free(&s.cfg);
+		return 0;
+	}
+	sl_log_init("sluice-shipper",
+	            (enum sl_log_level)sl_log_level_parse(s.cfg.tuning.log_level));
+	int rc = 1;
+	s.pstate = sl_calloc(s.cfg.n_inputs, sizeof *s.pstate);
+	s.parser = sl_calloc(s.cfg.n_inputs, sizeof *s.parser);
+	for (size_t i = 0; i < s.cfg.n_inputs; i++) {
+		char err[256] = "";
+		s.parser[i] = sl_parser_find(s.cfg.inputs[i].parser);
+		s.pstate[i] = s.parser[i]->create(NULL, err, sizeof err);
+		if (!s.pstate[i]) {
+			sl_error("inputs[%zu]: parser %s: %s", i, s.parser[i]->name, err);
+			goto out;
+		}
+	}
+	if (sh_cp_open(&s.cp, s.cfg.state_dir))
+		goto out;
+	if (kafka_start(&s))
+		goto out;
+	sh_tail_init(&s.tail, &s.cfg, &s.cp);
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sl_info("shipping to %s topic %s as host %s", s.cfg.kafka.brokers.v[0], s.cfg.kafka.topic,
+	        s.cfg.node);
+
+	int64_t next_scan = 0, next_cp = sl_mono_ms() + s.cfg.tuning.checkpoint_interval;
+	uint64_t cp_acked = 0;
+	while (!stop_requested && !s.fatal) {
+		int64_t now = sl_mono_ms();
+		if (now >= next_scan) {
+			sh_tail_scan(&s.tail);
+			next_scan = now + s.cfg.tuning.scan_interval;
+		}
+		int64_t n = 0;
+		if (s.inflight_bytes < s.cfg.tuning.max_inflight)
+			n = sh_tail_read(&s.tail, emit, &s);
+		rd_kafka_poll(s.rk, n != 0 ? 0 : 50);
+		if (now >= next_cp) {
+			if (s.acked != cp_acked) {
+				sh_cp_write(&s.cp, &s.tail);
+				cp_acked = s.acked;
+			}
+			sh_tail_reap(&s.tail);
+			next_cp = now + s.cfg.tuning.checkpoint_interval;
+		}
+	}
+	sl_info("stopping: waiting up to %" PRId64 " ms for %d in-flight events",
+	        s.cfg.tuning.shutdown_timeout, rd_kafka_outq_len(s.rk));
+	rd_kafka_resp_err_t ferr = rd_kafka_flush(s.rk, (int)s.cfg.tuning.shutdown_timeout);
+	rd_kafka_poll(s.rk, 0);
+	if (ferr)
+		sl_warn("%d events not acknowledged; they will be re-read at the next start",
+		        rd_kafka_outq_len(s.rk));
+	if (sh_cp_write(&s.cp, &s.tail) == 0 && !s.fatal)
+		rc = 0;
+	sl_info("stopped: %" PRIu64 " produced, %" PRIu64 " acknowledged, %" PRIu64 " failed",
+	        s.produced, s.acked, s.failed);
+out:
+	if (s.rkt)
+		rd_kafka_topic_destroy(s.rkt);
+	if (s.rk)
+		rd_kafka_destroy(s.rk);
+	sh_tail_free(&s.tail);
+	for (size_t i = 0; i < s.cfg.n_inputs; i++)
+		if (s.pstate && s.pstate[i])
+			s.parser[i]->destroy(s.pstate[i]);
+	free(s.pstate);
+	free(s.parser);
+	sl_event_free(&s.ev);
+	sl_buf_free(&s.out);
+	sh_cp_free(&s.cp);
+	sh_config_free(&s.cfg);
+	return rc;
+}

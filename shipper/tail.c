@@ -1,0 +1,372 @@
+/*
+ * tail — file discovery, identity, rotation and line reading.
+ */
+#include "tail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "sl_id.h"
+#include "sl_log.h"
+#include "sl_time.h"
+
+#define FP_LEN 256
+
+void sh_tail_init(struct sh_tail *t, struct sh_config *cfg, struct sh_checkpoints *cp)
+{
+	memset(t, 0, sizeof *t);
+	t->cfg = cfg;
+	t->cp = cp;
+}
+
+static int excluded(const struct sh_input *in, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < in->exclude.n; i++)
+		if (!fnmatch(in->exclude.v[i], path, 0) || !fnmatch(in->exclude.v[i], base, 0))
+			return 1;
+	return 0;
+}
+
+static struct sh_file *find_by_inode(struct sh_tail *t, dev_t dev, ino_t ino)
+{
+	for (struct sh_file *f = t->files; f; f = f->next)
+		if (!f->closed && f->dev == dev && f->ino == ino)
+			return f;
+	return NULL;
+}
+
+/* Sets the identity once the first line (or FP_LEN bytes) is there.
+ * Returns 0 when the file has an identity. */
+static int identify(struct sh_tail *t, struct sh_file *f)
+{
+	char head[FP_LEN];
+	ssize_t n = pread(f->fd, head, sizeof head, 0);
+	if (n <= 0)
+		return -1;
+	char *nl = memchr(head, '\n', (size_t)n);
+	size_t len = nl ? (size_t)(nl - head) + 1 : (size_t)n;
+	if (!nl && n < FP_LEN)
+		return -1;
+	snprintf(f->identity, sizeof f->identity, "%" PRIu64 ":%" PRIu64 ":%016" PRIx64,
+	         (uint64_t)f->dev, (uint64_t)f->ino, sl_hash64(head, len));
+	free(f->key);
+	size_t kl = strlen(t->cfg->node) + 1 + strlen(f->identity) + 1;
+	f->key = sl_malloc(kl);
+	snprintf(f->key, kl, "%s/%s", t->cfg->node, f->identity);
+	f->ctx.identity = f->identity;
+	int64_t saved = sh_cp_lookup(t->cp, f->identity);
+	struct stat st;
+	uint64_t size = fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (saved >= 0 && (uint64_t)saved <= size)
+		f->start_at = (uint64_t)saved;
+	else if (saved >= 0)
+		f->start_at = 0; /* shrank while we were away */
+	/* else start_at was set at open from read_from */
+	f->buf_off = f->start_at;
+	f->acked = f->start_at;
+	sl_buf_reset(&f->buf);
+	sl_debug("%s: identity %s, starting at %" PRIu64, f->path, f->identity, f->start_at);
+	return 0;
+}
+
+static void open_file(struct sh_tail *t, size_t idx, const char *path, const struct stat *st)
+{
+	struct sh_input *in = &t->cfg->inputs[idx];
+	if (t->n_open >= (size_t)t->cfg->tuning.max_open_files) {
+		if (!t->warned_cap++)
+			sl_warn("max_open_files (%" PRId64 ") reached; %s waits",
+			        t->cfg->tuning.max_open_files, path);
+		return;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		sl_warn("%s: cannot open: %s", path, strerror(errno));
+		return;
+	}
+	struct sh_file *f = sl_calloc(1, sizeof *f);
+	f->input = in;
+	f->input_idx = idx;
+	f->path = sl_strdup(path);
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->fd = fd;
+	/* Files there at start-up honour read_from; files that appear later are
+	 * new, and are read from their first byte. */
+	f->start_at =
+	    (t->first_scan_done || in->read_from == SH_FROM_HEAD) ? 0 : (uint64_t)st->st_size;
+	f->ctx.host = t->cfg->node;
+	f->ctx.source = "file";
+	f->ctx.path = f->path;
+	f->ctx.service = in->service;
+	f->ctx.static_fields = in->static_json;
+	f->next = t->files;
+	t->files = f;
+	t->n_open++;
+	sl_info("%s: watching", path);
+	identify(t, f);
+}
+
+static void close_file(struct sh_tail *t, struct sh_file *f)
+{
+	if (f->closed)
+		return;
+	close(f->fd);
+	f->fd = -1;
+	f->closed = 1;
+	t->n_open--;
+	sl_info("%s: closed (%s)", f->path, f->gone ? "rotated or deleted, drained" : "stopped");
+}
+
+void sh_tail_scan(struct sh_tail *t)
+{
+	int64_t now = sl_mono_ms();
+	/* rotated or deleted: the path no longer leads to our inode */
+	for (struct sh_file *f = t->files; f; f = f->next) {
+		if (f->closed || f->gone)
+			continue;
+		struct stat st;
+		if (stat(f->path, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino) {
+			f->gone = 1;
+			f->idle_since = now;
+			sl_info("%s: rotated or deleted; draining the old file", f->path);
+		}
+	}
+	for (size_t i = 0; i < t->cfg->n_inputs; i++) {
+		struct sh_input *in = &t->cfg->inputs[i];
+		for (size_t p = 0; p < in->paths.n; p++) {
+			glob_t g;
+			int rc = glob(in->paths.v[p], GLOB_NOSORT | GLOB_BRACE, NULL, &g);
+			if (rc == GLOB_NOMATCH)
+				continue;
+			if (rc != 0) {
+				sl_warn("glob %s failed (%d)", in->paths.v[p], rc);
+				continue;
+			}
+			for (size_t k = 0; k < g.gl_pathc; k++) {
+				const char *path = g.gl_pathv[k];
+				struct stat st;
+				if (excluded(in, path) || stat(path, &st) != 0 ||
+				    !S_ISREG(st.st_mode))
+					continue;
+				struct sh_file *f = find_by_inode(t, st.st_dev, st.st_ino);
+				if (f) {
+					if (strcmp(f->path, path) && f->gone) {
+						/* renamed to another name the glob matches */
+						sl_debug("%s: now at %s", f->path, path);
+					}
+					continue;
+				}
+				open_file(t, i, path, &st);
+			}
+			globfree(&g);
+		}
+	}
+	t->first_scan_done = 1;
+}
+
+void sh_file_push(struct sh_file *f, uint64_t end)
+{
+	if (f->fifo_len == f->fifo_cap) {
+		size_t cap = f->fifo_cap ? f->fifo_cap * 2 : 64;
+		__typeof__(f->fifo) nf = sl_malloc(cap * sizeof *nf);
+		for (size_t i = 0; i < f->fifo_len; i++)
+			nf[i] = f->fifo[(f->fifo_head + i) % f->fifo_cap];
+		free(f->fifo);
+		f->fifo = nf;
+		f->fifo_cap = cap;
+		f->fifo_head = 0;
+	}
+	size_t at = (f->fifo_head + f->fifo_len) % f->fifo_cap;
+	f->fifo[at].end = end;
+	f->fifo[at].gen = f->gen;
+	f->fifo_len++;
+}
+
+void sh_file_ack(struct sh_file *f, int ok)
+{
+	if (!f->fifo_len)
+		return;
+	uint64_t end = f->fifo[f->fifo_head].end;
+	uint32_t gen = f->fifo[f->fifo_head].gen;
+	f->fifo_head = (f->fifo_head + 1) % f->fifo_cap;
+	f->fifo_len--;
+	if (!ok)
+		f->ack_failed = 1;
+	if (ok && !f->ack_failed && gen == f->gen && end > f->acked)
+		f->acked = end;
+}
+
+/* Starts the file over: it was truncated, or its first line changed. */
+static void restart(struct sh_file *f, const char *why)
+{
+	sl_warn("%s: %s; reading it again from the start", f->path, why);
+	f->gen++;
+	f->identity[0] = '\0';
+	f->start_at = 0;
+	f->buf_off = 0;
+	f->acked = 0;
+	f->ack_failed = 0;
+	f->skipping = 0;
+	sl_buf_reset(&f->buf);
+}
+
+/* Emits the complete lines in f->buf. Returns 1 if emit asked to stop. */
+static int emit_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud, int final)
+{
+	size_t pos = 0;
+	size_t max_line = (size_t)t->cfg->tuning.max_line;
+	int stop = 0;
+	while (pos < f->buf.len) {
+		char *s = f->buf.data + pos;
+		size_t avail = f->buf.len - pos;
+		char *nl = memchr(s, '\n', avail);
+		if (f->skipping) {
+			if (!nl) {
+				pos = f->buf.len;
+				break;
+			}
+			pos += (size_t)(nl - s) + 1;
+			f->skipping = 0;
+			continue;
+		}
+		size_t len, used;
+		int truncated = 0, skip_after = 0;
+		if (nl) {
+			len = used = (size_t)(nl - s);
+			used++;
+			if (len > max_line) {
+				len = max_line;
+				truncated = 1;
+			}
+		} else if (avail >= max_line) {
+			/* over-long line: ship its head, drop the rest up to its newline */
+			len = max_line;
+			used = avail;
+			truncated = skip_after = 1;
+		} else if (final && avail) {
+			len = used = avail; /* last line of a drained file, without newline */
+		} else {
+			break;
+		}
+		size_t rlen = len;
+		if (rlen && s[rlen - 1] == '\r' && !truncated)
+			rlen--;
+		uint64_t off = f->buf_off + pos;
+		if (emit(ud, f, s, rlen, off, off + used, truncated)) {
+			stop = 1;
+			break;
+		}
+		f->skipping = skip_after;
+		pos += used;
+		f->lines++;
+	}
+	f->bytes += pos;
+	f->buf_off += pos;
+	sl_buf_consume(&f->buf, pos);
+	return stop;
+}
+
+static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud,
+                         int64_t now)
+{
+	if (f->closed)
+		return 0;
+	if (!f->identity[0] && identify(t, f) != 0) {
+		if (f->gone && now - f->idle_since > t->cfg->tuning.scan_interval)
+			close_file(t, f);
+		return 0;
+	}
+	struct stat st;
+	if (fstat(f->fd, &st) == 0) {
+		uint64_t size = (uint64_t)st.st_size;
+		uint64_t pos = f->buf_off + f->buf.len;
+		if (size < pos) {
+			restart(f, "file shrank (copytruncate?)");
+			return 0;
+		}
+	}
+	/* emit what is already buffered (after a backpressure stop) first */
+	if (f->buf.len && emit_lines(t, f, emit, ud, 0))
+		return -1;
+	size_t chunk = (size_t)t->cfg->tuning.read_chunk;
+	char *w = sl_buf_reserve(&f->buf, chunk);
+	ssize_t n = pread(f->fd, w, chunk, (off_t)(f->buf_off + f->buf.len));
+	if (n < 0) {
+		sl_warn("%s: read error: %s", f->path, strerror(errno));
+		return 0;
+	}
+	if (n == 0) {
+		if (!f->idle_since)
+			f->idle_since = now;
+		/* a rotated file is let go once it has been quiet for a scan interval */
+		if (f->gone && now - f->idle_since > t->cfg->tuning.scan_interval) {
+			if (f->buf.len && emit_lines(t, f, emit, ud, 1))
+				return -1;
+			if (!f->buf.len)
+				close_file(t, f);
+		}
+		return 0;
+	}
+	f->idle_since = 0;
+	sl_buf_commit(&f->buf, (size_t)n);
+	if (emit_lines(t, f, emit, ud, 0))
+		return -1;
+	return n;
+}
+
+int64_t sh_tail_read(struct sh_tail *t, sh_emit_fn emit, void *ud)
+{
+	int64_t total = 0, now = sl_mono_ms();
+	for (struct sh_file *f = t->files; f; f = f->next) {
+		int64_t n = read_file(t, f, emit, ud, now);
+		if (n < 0)
+			return -1;
+		total += n;
+	}
+	return total;
+}
+
+static void file_free(struct sh_file *f)
+{
+	if (f->fd >= 0 && !f->closed)
+		close(f->fd);
+	free(f->path);
+	free(f->key);
+	free(f->fifo);
+	sl_buf_free(&f->buf);
+	free(f);
+}
+
+void sh_tail_reap(struct sh_tail *t)
+{
+	struct sh_file **pp = &t->files;
+	while (*pp) {
+		struct sh_file *f = *pp;
+		if (f->closed && f->fifo_len == 0) {
+			*pp = f->next;
+			file_free(f);
+		} else {
+			pp = &f->next;
+		}
+	}
+}
+
+void sh_tail_free(struct sh_tail *t)
+{
+	while (t->files) {
+		struct sh_file *f = t->files;
+		t->files = f->next;
+		file_free(f);
+	}
+}

@@ -1,0 +1,84 @@
+/*
+ * tail — finding the files an input names, knowing each file by its
+ * identity, and reading complete lines from them.
+ *
+ * A file's identity is "dev:inode:fingerprint", the fingerprint being a hash
+ * of its first line (or first 256 bytes), so a reused inode is a new file and
+ * a renamed file is the same one. Rotation by rename: the old file is read to
+ * its end, then closed. copytruncate: a file shorter than the read offset (or
+ * whose first line changed) starts again at 0 as a new identity.
+ *
+ * Each complete line goes to the emit callback with its byte offset and the
+ * offset just past it. emit returns 0 to go on, or 1 to stop (backpressure):
+ * the line is kept and offered again on the next turn.
+ */
+#ifndef SH_TAIL_H
+#define SH_TAIL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "event.h"
+#include "parser.h"
+#include "sl_buf.h"
+
+struct sh_file {
+	struct sh_file *next;
+	struct sh_input *input;
+	size_t input_idx;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	char identity[80]; /* "" until the first line is there */
+	char *key;         /* Kafka message key: host/identity */
+	uint32_t gen;      /* bumped when the file restarts (truncation) */
+	uint64_t buf_off;  /* file offset of buf.data[0] */
+	struct sl_buf buf; /* bytes read, not yet emitted */
+	int skipping;      /* inside an over-long line: drop up to its newline */
+	uint64_t acked;    /* every record before this offset is acknowledged */
+	int ack_failed;
+	uint64_t start_at;  /* where reading starts for a new identity */
+	int gone;           /* the path no longer leads here (rotated or deleted) */
+	int64_t idle_since; /* mono ms of the last read that found nothing */
+	int closed;
+	/* offsets past each produced record, in produce order, until acked */
+	struct {
+		uint64_t end;
+		uint32_t gen;
+	} * fifo;
+	size_t fifo_cap, fifo_head, fifo_len;
+	struct sl_event_ctx ctx;
+	uint64_t lines, bytes; /* counters */
+};
+
+typedef int (*sh_emit_fn)(void *ud, struct sh_file *f, const char *rec, size_t len, uint64_t off,
+                          uint64_t end, int truncated);
+
+struct sh_checkpoints;
+
+struct sh_tail {
+	struct sh_config *cfg;
+	struct sh_file *files;
+	size_t n_open;
+	struct sh_checkpoints *cp;
+	int first_scan_done;
+	int warned_cap;
+};
+
+void sh_tail_init(struct sh_tail *t, struct sh_config *cfg, struct sh_checkpoints *cp);
+/* Expands every input's globs: opens new files, notices rotated, deleted and
+ * truncated ones. */
+void sh_tail_scan(struct sh_tail *t);
+/* Reads up to read_chunk bytes from each file and emits its complete lines.
+ * Returns the number of bytes consumed, or -1 if emit asked to stop. */
+int64_t sh_tail_read(struct sh_tail *t, sh_emit_fn emit, void *ud);
+/* Records that the record ending at end was acknowledged (ok) or failed. */
+void sh_file_ack(struct sh_file *f, int ok);
+void sh_file_push(struct sh_file *f, uint64_t end);
+/* Frees files that are closed and have nothing in flight. */
+void sh_tail_reap(struct sh_tail *t);
+void sh_tail_free(struct sh_tail *t);
+
+#endif
