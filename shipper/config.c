@@ -10,27 +10,36 @@
 #include <unistd.h>
 
 #include "parser.h"
+#include "pipeline.h"
 #include "sl_buf.h"
 #include "sl_json.h"
 #include "sl_log.h"
 
 static const char *const from_choices[] = {"head", "tail", NULL};
-static const char *const input_types[] = {"file", NULL};
+
+static const char *const outputs[] = {"kafka", "null", "stdout", NULL};
 
 static const struct sl_opt input_opts[] = {
-    {"type", SL_OPT_STR, offsetof(struct sh_input, type), "file", .desc = "input type: file"},
+    {"type", SL_OPT_STR, offsetof(struct sh_input, type), "file",
+     .desc = "input type: file, docker, cri, postgres, mysql, redis, syslog"},
     {"paths", SL_OPT_STRLIST, offsetof(struct sh_input, paths), NULL, .flags = SL_OPT_REQUIRED,
      .desc = "glob patterns of the files to tail"},
     {"exclude", SL_OPT_STRLIST, offsetof(struct sh_input, exclude), NULL,
      .desc = "glob patterns (of the path or the file name) to skip"},
     {"service", SL_OPT_STR, offsetof(struct sh_input, service), "",
      .desc = "the events' service name"},
-    {"parser", SL_OPT_STR, offsetof(struct sh_input, parser), "auto",
-     .desc = "parser name (auto, json, plain)"},
+    {"parser", SL_OPT_STR, offsetof(struct sh_input, parser), "",
+     .desc = "parser name (docs/parsers.md); default: the input type's own"},
     {"read_from", SL_OPT_ENUM, offsetof(struct sh_input, read_from), "head",
      .choices = from_choices, .desc = "where to start in a file seen for the first time"},
     {"fields", SL_OPT_STRMAP, offsetof(struct sh_input, fields), NULL,
      .desc = "static fields added to every event"},
+    {"multiline", SL_OPT_NODE, offsetof(struct sh_input, multiline), NULL,
+     .desc = "multi-line record rules (docs/parsers.md)"},
+    {"parser_options", SL_OPT_NODE, offsetof(struct sh_input, parser_options), NULL,
+     .desc = "options of the parser (docs/parsers.md)"},
+    {"redact", SL_OPT_NODE, offsetof(struct sh_input, redact), NULL,
+     .desc = "redaction rules applied before events leave the node"},
     {0},
 };
 
@@ -66,6 +75,8 @@ static const struct sl_opt top_opts[] = {
      .desc = "the events' host (default: the machine's host name)"},
     {"state_dir", SL_OPT_STR, offsetof(struct sh_config, state_dir), "/var/lib/sluice",
      .desc = "where checkpoints are kept"},
+    {"output", SL_OPT_ENUM, offsetof(struct sh_config, output), "kafka", .choices = outputs,
+     .desc = "kafka; null (drop, for benchmarks); stdout (JSON lines, for debugging)"},
     {"inputs", SL_OPT_NODE, offsetof(struct sh_config, inputs_node), NULL, .flags = SL_OPT_REQUIRED,
      .desc = "list of inputs (see inputs[].*)"},
     {"kafka", SL_OPT_SECTION, offsetof(struct sh_config, kafka), .sub = sl_kafka_producer_opts},
@@ -73,6 +84,22 @@ static const struct sl_opt top_opts[] = {
     {"tuning", SL_OPT_SECTION, offsetof(struct sh_config, tuning), .sub = tuning_opts},
     {0},
 };
+
+struct sl_pipe_opts sh_input_pipe_opts(const struct sh_input *in, const char *path,
+                                       size_t max_record)
+{
+	struct sl_pipe_opts po = {
+	    .type = in->type,
+	    .parser = in->parser,
+	    .path = path,
+	    .parser_opts = in->parser_options,
+	    .multiline = in->multiline,
+	    .redact = in->redact,
+	    .max_record = max_record,
+	    .flush_ms = 1000,
+	};
+	return po;
+}
 
 void sh_config_help(void)
 {
@@ -94,13 +121,7 @@ static int load_inputs(struct sh_config *c)
 		if (sl_cfg_apply(&c->cfg, n->kids[i], path, input_opts, in))
 			return -1;
 		const struct sl_cfg_node *at = n->kids[i];
-		int ok = 0;
-		for (int t = 0; input_types[t]; t++)
-			ok |= !strcmp(in->type, input_types[t]);
-		if (!ok)
-			return sl_cfg_error(&c->cfg, sl_cfg_get(at, "type"), path,
-			                    "unknown input type \"%s\" (known: file)", in->type);
-		if (!sl_parser_find(in->parser)) {
+		if (*in->parser && !sl_parser_find(in->parser)) {
 			char sub[96];
 			snprintf(sub, sizeof sub, "%s.parser", path);
 			return sl_cfg_error(&c->cfg, sl_cfg_get(at, "parser"), sub,
@@ -112,6 +133,14 @@ static int load_inputs(struct sh_config *c)
 			return sl_cfg_error(&c->cfg, sl_cfg_get(at, "paths"), sub,
 			                    "needs at least one glob");
 		}
+		/* the record path validates the type, multiline, parser options and
+		 * redaction rules exactly as the shipper will use them */
+		char err[512];
+		struct sl_pipe_opts po = sh_input_pipe_opts(in, "", 1 << 20);
+		struct sl_pipe *pipe = sl_pipe_new(&po, err, sizeof err);
+		if (!pipe)
+			return sl_cfg_error(&c->cfg, at, path, "%s", err);
+		sl_pipe_free(pipe);
 		struct sl_buf b = {0};
 		sl_buf_puts(&b, "");
 		for (size_t k = 0; k < in->fields.n; k++) {

@@ -7,9 +7,14 @@
 #include <stdint.h>
 
 #include "sl_config.h"
+#include "pipeline.h"
 #include "sl_kafka.h"
 
 enum sh_read_from { SH_FROM_HEAD, SH_FROM_TAIL };
+/* kafka: the real thing; null: serialize and drop (benchmarks); stdout: JSON
+ * lines on standard output (debugging). null and stdout count an event as
+ * acknowledged once written. */
+enum sh_output { SH_OUT_KAFKA, SH_OUT_NULL, SH_OUT_STDOUT };
 
 struct sh_input {
 	char *type; /* "file" */
@@ -17,7 +22,8 @@ struct sh_input {
 	char *service, *parser;
 	int read_from;           /* enum sh_read_from */
 	struct sl_strmap fields; /* static fields added to every event */
-	char *static_json;       /* fields, pre-serialized as ,"k":"v" */
+	const struct sl_cfg_node *multiline, *parser_options, *redact; /* for sl_pipe */
+	char *static_json; /* fields, pre-serialized as ,"k":"v" */
 };
 
 struct sh_tuning {
@@ -35,6 +41,7 @@ struct sh_tuning {
 struct sh_config {
 	char *node;
 	char *state_dir;
+	int output; /* enum sh_output */
 	const struct sl_cfg_node *inputs_node;
 	struct sh_input *inputs;
 	size_t n_inputs;
@@ -51,5 +58,8 @@ struct sh_config {
 int sh_config_load(struct sh_config *c, const char *path);
 void sh_config_free(struct sh_config *c);
 void sh_config_help(void);
+/* The record-path options of an input, for one file. */
+struct sl_pipe_opts sh_input_pipe_opts(const struct sh_input *in, const char *path,
+                                       size_t max_record);
 
 #endif

@@ -33,9 +33,6 @@ struct shipper {
 	struct sh_tail tail;
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
-	void **pstate; /* parser state per input */
-	const struct sl_parser_ops **parser;
-	struct sl_event ev;
 	struct sl_buf out;
 	int64_t inflight_bytes;
 	uint64_t produced, acked, failed;
@@ -88,23 +85,43 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 		sl_debug("librdkafka: %s: %s", fac, buf);
 }
 
-/* Parses and produces one record. Returns 1 to pause reading. */
-static int emit(void *ud, struct sh_file *f, const char *rec, size_t len, uint64_t off,
-                uint64_t end, int truncated)
+/* Cuts an event that would not fit in one Kafka message: the message is
+ * halved until it fits, and as a last resort the parsed fields are dropped. */
+static void shrink(struct shipper *s, struct sh_file *f, struct sl_pipe_rec *r)
+{
+	while (s->out.len > MAX_EVENT) {
+		if (r->ev.message.len > 1024) {
+			r->ev.message.len /= 2;
+			r->ev.truncated = 1;
+		} else {
+			sl_buf_reset(&r->ev.fields);
+			r->ev.parse_error = "event too large: its fields were dropped";
+		}
+		sl_buf_reset(&s->out);
+		sl_event_write(&r->ev, &f->ctx, r->off, sl_time_now_ns(), &s->out);
+	}
+}
+
+/* Produces one finished record. Returns 1 to pause reading. */
+static int emit(void *ud, struct sh_file *f, struct sl_pipe_rec *r)
 {
 	struct shipper *s = ud;
 	if (s->inflight_bytes >= s->cfg.tuning.max_inflight || s->fatal || stop_requested)
 		return 1;
-	for (;;) {
-		sl_event_reset(&s->ev);
-		s->parser[f->input_idx]->parse(s->pstate[f->input_idx], rec, len, &s->ev);
-		s->ev.truncated = truncated;
-		sl_buf_reset(&s->out);
-		sl_event_write(&s->ev, &f->ctx, off, sl_time_now_ns(), &s->out);
-		if (s->out.len <= MAX_EVENT || len < 1024)
-			break;
-		len /= 2; /* escaping made it too large for one Kafka message */
-		truncated = 1;
+	sl_buf_reset(&s->out);
+	sl_event_write(&r->ev, &f->ctx, r->off, sl_time_now_ns(), &s->out);
+	if (s->out.len > MAX_EVENT)
+		shrink(s, f, r);
+	if (s->cfg.output != SH_OUT_KAFKA) {
+		if (s->cfg.output == SH_OUT_STDOUT) {
+			sl_buf_putc(&s->out, '\n');
+			fwrite(s->out.data, 1, s->out.len, stdout);
+		}
+		sh_file_push(f, r->end);
+		sh_file_ack(f, 1);
+		s->produced++;
+		s->acked++;
+		return 0;
 	}
 	if (rd_kafka_produce(s->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, s->out.data,
 	                     s->out.len, f->key, strlen(f->key), f) != 0) {
@@ -115,7 +132,7 @@ static int emit(void *ud, struct sh_file *f, const char *rec, size_t len, uint64
 		s->fatal = 1;
 		return 1;
 	}
-	sh_file_push(f, end);
+	sh_file_push(f, r->end);
 	s->inflight_bytes += (int64_t)s->out.len;
 	s->produced++;
 	return 0;
@@ -223,20 +240,9 @@ int main(int argc, char **argv)
 	sl_log_init("sluice-shipper",
 	            (enum sl_log_level)sl_log_level_parse(s.cfg.tuning.log_level));
 	int rc = 1;
-	s.pstate = sl_calloc(s.cfg.n_inputs, sizeof *s.pstate);
-	s.parser = sl_calloc(s.cfg.n_inputs, sizeof *s.parser);
-	for (size_t i = 0; i < s.cfg.n_inputs; i++) {
-		char err[256] = "";
-		s.parser[i] = sl_parser_find(s.cfg.inputs[i].parser);
-		s.pstate[i] = s.parser[i]->create(NULL, err, sizeof err);
-		if (!s.pstate[i]) {
-			sl_error("inputs[%zu]: parser %s: %s", i, s.parser[i]->name, err);
-			goto out;
-		}
-	}
 	if (sh_cp_open(&s.cp, s.cfg.state_dir))
 		goto out;
-	if (kafka_start(&s))
+	if (s.cfg.output == SH_OUT_KAFKA && kafka_start(&s))
 		goto out;
 	sh_tail_init(&s.tail, &s.cfg, &s.cp);
 
@@ -245,8 +251,12 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	sl_info("shipping to %s topic %s as host %s", s.cfg.kafka.brokers.v[0], s.cfg.kafka.topic,
-	        s.cfg.node);
+	if (s.cfg.output == SH_OUT_KAFKA)
+		sl_info("shipping to %s topic %s as host %s", s.cfg.kafka.brokers.v[0],
+		        s.cfg.kafka.topic, s.cfg.node);
+	else
+		sl_info("output %s, as host %s", s.cfg.output == SH_OUT_NULL ? "null" : "stdout",
+		        s.cfg.node);
 
 	int64_t next_scan = 0, next_cp = sl_mono_ms() + s.cfg.tuning.checkpoint_interval;
 	uint64_t cp_acked = 0;
@@ -259,7 +269,10 @@ int main(int argc, char **argv)
 		int64_t n = 0;
 		if (s.inflight_bytes < s.cfg.tuning.max_inflight)
 			n = sh_tail_read(&s.tail, emit, &s);
-		rd_kafka_poll(s.rk, n != 0 ? 0 : 50);
+		if (s.rk)
+			rd_kafka_poll(s.rk, n != 0 ? 0 : 50);
+		else if (n == 0)
+			usleep(50000);
 		if (now >= next_cp) {
 			if (s.acked != cp_acked) {
 				sh_cp_write(&s.cp, &s.tail);
@@ -269,13 +282,17 @@ int main(int argc, char **argv)
 			next_cp = now + s.cfg.tuning.checkpoint_interval;
 		}
 	}
-	sl_info("stopping: waiting up to %" PRId64 " ms for %d in-flight events",
-	        s.cfg.tuning.shutdown_timeout, rd_kafka_outq_len(s.rk));
-	rd_kafka_resp_err_t ferr = rd_kafka_flush(s.rk, (int)s.cfg.tuning.shutdown_timeout);
-	rd_kafka_poll(s.rk, 0);
-	if (ferr)
-		sl_warn("%d events not acknowledged; they will be re-read at the next start",
-		        rd_kafka_outq_len(s.rk));
+	if (s.rk) {
+		sl_info("stopping: waiting up to %" PRId64 " ms for %d in-flight events",
+		        s.cfg.tuning.shutdown_timeout, rd_kafka_outq_len(s.rk));
+		rd_kafka_resp_err_t ferr = rd_kafka_flush(s.rk, (int)s.cfg.tuning.shutdown_timeout);
+		rd_kafka_poll(s.rk, 0);
+		if (ferr)
+			sl_warn(
+			    "%d events not acknowledged; they will be re-read at the next start",
+			    rd_kafka_outq_len(s.rk));
+	}
+	fflush(stdout);
 	if (sh_cp_write(&s.cp, &s.tail) == 0 && !s.fatal)
 		rc = 0;
 	sl_info("stopped: %" PRIu64 " produced, %" PRIu64 " acknowledged, %" PRIu64 " failed",
@@ -286,12 +303,6 @@ out:
 	if (s.rk)
 		rd_kafka_destroy(s.rk);
 	sh_tail_free(&s.tail);
-	for (size_t i = 0; i < s.cfg.n_inputs; i++)
-		if (s.pstate && s.pstate[i])
-			s.parser[i]->destroy(s.pstate[i]);
-	free(s.pstate);
-	free(s.parser);
-	sl_event_free(&s.ev);
 	sl_buf_free(&s.out);
 	sh_cp_free(&s.cp);
 	sh_config_free(&s.cfg);

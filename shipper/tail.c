@@ -110,6 +110,17 @@ static void open_file(struct sh_tail *t, size_t idx, const char *path, const str
 	f->ctx.path = f->path;
 	f->ctx.service = in->service;
 	f->ctx.static_fields = in->static_json;
+	char err[256];
+	struct sl_pipe_opts po = sh_input_pipe_opts(in, f->path, (size_t)t->cfg->tuning.max_line);
+	f->pipe = sl_pipe_new(&po, err, sizeof err);
+	if (!f->pipe) {
+		/* the config was validated with the same options: not expected */
+		sl_error("%s: %s", path, err);
+		close(fd);
+		free(f->path);
+		free(f);
+		return;
+	}
 	f->next = t->files;
 	t->files = f;
 	t->n_open++;
@@ -221,13 +232,28 @@ static void restart(struct sh_file *f, const char *why)
 	sl_buf_reset(&f->buf);
 }
 
-/* Emits the complete lines in f->buf. Returns 1 if emit asked to stop. */
-static int emit_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud, int final)
+/* Hands the pipe's finished records to emit. Returns 1 if emit asked to stop
+ * (the record stays at the head of the pipe for the next turn). */
+static int drain(struct sh_file *f, sh_emit_fn emit, void *ud)
+{
+	struct sl_pipe_rec *r;
+	while ((r = sl_pipe_peek(f->pipe))) {
+		if (emit(ud, f, r))
+			return 1;
+		sl_pipe_pop(f->pipe);
+	}
+	return 0;
+}
+
+/* Feeds the complete lines in f->buf to the pipe and emits what comes out.
+ * Returns 1 if emit asked to stop. */
+static int feed_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud, int final,
+                      int64_t now)
 {
 	size_t pos = 0;
 	size_t max_line = (size_t)t->cfg->tuning.max_line;
-	int stop = 0;
-	while (pos < f->buf.len) {
+	int stop = drain(f, emit, ud);
+	while (!stop && pos < f->buf.len) {
 		char *s = f->buf.data + pos;
 		size_t avail = f->buf.len - pos;
 		char *nl = memchr(s, '\n', avail);
@@ -263,18 +289,19 @@ static int emit_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, voi
 		if (rlen && s[rlen - 1] == '\r' && !truncated)
 			rlen--;
 		uint64_t off = f->buf_off + pos;
-		if (emit(ud, f, s, rlen, off, off + used, truncated)) {
-			stop = 1;
-			break;
-		}
+		sl_pipe_feed(f->pipe, s, rlen, off, off + used, truncated, now);
 		f->skipping = skip_after;
 		pos += used;
 		f->lines++;
+		if (sl_pipe_pending(f->pipe) >= 64)
+			stop = drain(f, emit, ud);
 	}
 	f->bytes += pos;
 	f->buf_off += pos;
 	sl_buf_consume(&f->buf, pos);
-	return stop;
+	if (final)
+		sl_pipe_flush(f->pipe, now, 1);
+	return stop || drain(f, emit, ud);
 }
 
 static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud,
@@ -292,12 +319,16 @@ static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, 
 		uint64_t size = (uint64_t)st.st_size;
 		uint64_t pos = f->buf_off + f->buf.len;
 		if (size < pos) {
+			/* ship what was read of the old content before starting over */
+			sl_pipe_flush(f->pipe, now, 1);
+			if (drain(f, emit, ud))
+				return -1;
 			restart(f, "file shrank (copytruncate?)");
 			return 0;
 		}
 	}
-	/* emit what is already buffered (after a backpressure stop) first */
-	if (f->buf.len && emit_lines(t, f, emit, ud, 0))
+	/* records and lines left from a backpressure stop go first */
+	if (feed_lines(t, f, emit, ud, 0, now))
 		return -1;
 	size_t chunk = (size_t)t->cfg->tuning.read_chunk;
 	char *w = sl_buf_reserve(&f->buf, chunk);
@@ -309,18 +340,21 @@ static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, 
 	if (n == 0) {
 		if (!f->idle_since)
 			f->idle_since = now;
+		sl_pipe_flush(f->pipe, now, 0);
+		if (drain(f, emit, ud))
+			return -1;
 		/* a rotated file is let go once it has been quiet for a scan interval */
 		if (f->gone && now - f->idle_since > t->cfg->tuning.scan_interval) {
-			if (f->buf.len && emit_lines(t, f, emit, ud, 1))
+			if (feed_lines(t, f, emit, ud, 1, now))
 				return -1;
-			if (!f->buf.len)
+			if (!f->buf.len && !sl_pipe_pending(f->pipe))
 				close_file(t, f);
 		}
 		return 0;
 	}
 	f->idle_since = 0;
 	sl_buf_commit(&f->buf, (size_t)n);
-	if (emit_lines(t, f, emit, ud, 0))
+	if (feed_lines(t, f, emit, ud, 0, now))
 		return -1;
 	return n;
 }
@@ -344,6 +378,7 @@ static void file_free(struct sh_file *f)
 	free(f->path);
 	free(f->key);
 	free(f->fifo);
+	sl_pipe_free(f->pipe);
 	sl_buf_free(&f->buf);
 	free(f);
 }

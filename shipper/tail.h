@@ -8,9 +8,9 @@
  * its end, then closed. copytruncate: a file shorter than the read offset (or
  * whose first line changed) starts again at 0 as a new identity.
  *
- * Each complete line goes to the emit callback with its byte offset and the
- * offset just past it. emit returns 0 to go on, or 1 to stop (backpressure):
- * the line is kept and offered again on the next turn.
+ * Complete lines go through the file's sl_pipe (parsers/pipeline.h); each
+ * finished record goes to the emit callback, which returns 0 to go on, or 1
+ * to stop (backpressure): the record is kept and offered again next turn.
  */
 #ifndef SH_TAIL_H
 #define SH_TAIL_H
@@ -21,6 +21,7 @@
 #include "config.h"
 #include "event.h"
 #include "parser.h"
+#include "pipeline.h"
 #include "sl_buf.h"
 
 struct sh_file {
@@ -49,12 +50,12 @@ struct sh_file {
 		uint32_t gen;
 	} * fifo;
 	size_t fifo_cap, fifo_head, fifo_len;
+	struct sl_pipe *pipe; /* lines -> records (wrappers, multiline, parser) */
 	struct sl_event_ctx ctx;
 	uint64_t lines, bytes; /* counters */
 };
 
-typedef int (*sh_emit_fn)(void *ud, struct sh_file *f, const char *rec, size_t len, uint64_t off,
-                          uint64_t end, int truncated);
+typedef int (*sh_emit_fn)(void *ud, struct sh_file *f, struct sl_pipe_rec *r);
 
 struct sh_checkpoints;
 
