@@ -19,6 +19,7 @@
 
 #include "checkpoint.h"
 #include "config.h"
+#include "parse_cmd.h"
 #include "parser.h"
 #include "sl_kafka.h"
 #include "sl_log.h"
@@ -181,6 +182,7 @@ static int kafka_start(struct shipper *s)
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: sluice-shipper --config PATH [--check]\n"
+	            "       sluice-shipper parse [--type TYPE] [--parser NAME] [FILE...]\n"
 	            "       sluice-shipper --version | --help | --help-config\n"
 	            "\n"
 	            "Tails log files and ships every line as a JSON event to Kafka.\n"
@@ -199,6 +201,8 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	int check = 0, opt;
 	sl_log_init("sluice-shipper", SL_LOG_INFO);
+	if (argc > 1 && !strcmp(argv[1], "parse"))
+		return sh_parse_main(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
