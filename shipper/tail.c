@@ -80,63 +80,132 @@ static int identify(struct sh_tail *t, struct sh_file *f)
 	return 0;
 }
 
-static void open_file(struct sh_tail *t, size_t idx, const char *path, const struct stat *st)
+/* Gives f a descriptor again; the path must still lead to the same inode.
+ * Returns 0, or -1 (the path is gone or is another file now). */
+static int attach(struct sh_tail *t, struct sh_file *f, int64_t now)
+{
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) || st.st_dev != f->dev || st.st_ino != f->ino) {
+		close(fd);
+		return -1;
+	}
+	f->fd = fd;
+	f->dormant = 0;
+	f->wants_fd = 0;
+	f->attached_at = now;
+	f->idle_since = 0;
+	t->n_open++;
+	if (!f->identity[0])
+		identify(t, f);
+	return 0;
+}
+
+/* Closes f's descriptor to make room for another file; f keeps its offsets
+ * and buffered bytes, and is reopened when it grows (see sh_tail_scan). */
+static void detach(struct sh_tail *t, struct sh_file *f)
+{
+	close(f->fd);
+	f->fd = -1;
+	f->dormant = 1;
+	t->n_open--;
+}
+
+/* Starts tracking a file the globs found. It gets a descriptor now if one is
+ * free under max_open_files, else it waits dormant. */
+static void new_file(struct sh_tail *t, size_t idx, const char *path, const struct stat *st,
+                     int64_t now)
 {
 	struct sh_input *in = &t->cfg->inputs[idx];
-	if (t->n_open >= (size_t)t->cfg->tuning.max_open_files) {
-		if (!t->warned_cap++)
-			sl_warn("max_open_files (%" PRId64 ") reached; %s waits",
-			        t->cfg->tuning.max_open_files, path);
-		return;
-	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		sl_warn("%s: cannot open: %s", path, strerror(errno));
-		return;
-	}
 	struct sh_file *f = sl_calloc(1, sizeof *f);
+	char err[256];
 	f->input = in;
 	f->input_idx = idx;
 	f->path = sl_strdup(path);
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
-	f->fd = fd;
+	f->fd = -1;
 	/* Files there at start-up honour read_from; files that appear later are
 	 * new, and are read from their first byte. */
 	f->start_at =
 	    (t->first_scan_done || in->read_from == SH_FROM_HEAD) ? 0 : (uint64_t)st->st_size;
 	f->ctx.host = t->cfg->node;
-	f->ctx.source = "file";
+	f->ctx.source = in->type;
 	f->ctx.path = f->path;
 	f->ctx.service = in->service;
 	f->ctx.static_fields = in->static_json;
-	char err[256];
 	struct sl_pipe_opts po = sh_input_pipe_opts(in, f->path, (size_t)t->cfg->tuning.max_line);
 	f->pipe = sl_pipe_new(&po, err, sizeof err);
 	if (!f->pipe) {
 		/* the config was validated with the same options: not expected */
 		sl_error("%s: %s", path, err);
-		close(fd);
 		free(f->path);
 		free(f);
 		return;
 	}
 	f->next = t->files;
 	t->files = f;
-	t->n_open++;
-	sl_info("%s: watching", path);
-	identify(t, f);
+	if (t->n_open < (size_t)t->cfg->tuning.max_open_files && attach(t, f, now) == 0) {
+		sl_info("%s: watching", path);
+		return;
+	}
+	f->dormant = 1;
+	f->wants_fd = 1;
+	if (!t->warned_cap++)
+		sl_warn("max_open_files (%" PRId64 ") reached: idle files are closed and "
+		        "reopened when they grow",
+		        t->cfg->tuning.max_open_files);
 }
 
 static void close_file(struct sh_tail *t, struct sh_file *f)
 {
 	if (f->closed)
 		return;
-	close(f->fd);
+	if (f->fd >= 0) {
+		close(f->fd);
+		t->n_open--;
+	}
 	f->fd = -1;
 	f->closed = 1;
-	t->n_open--;
 	sl_info("%s: closed (%s)", f->path, f->gone ? "rotated or deleted, drained" : "stopped");
+}
+
+/* Hands descriptors to dormant files that grew, closing idle (or long-held)
+ * ones when max_open_files is reached, so every file gets its turn. */
+static void share_fds(struct sh_tail *t, int64_t now)
+{
+	size_t cap = (size_t)t->cfg->tuning.max_open_files, waiting = 0;
+	for (struct sh_file *f = t->files; f; f = f->next)
+		waiting += f->wants_fd && !f->closed;
+	if (!waiting)
+		return;
+	/* idle ones first, then those held longest */
+	for (int pass = 0; pass < 2 && t->n_open + waiting > cap; pass++) {
+		for (struct sh_file *f = t->files; f && t->n_open + waiting > cap; f = f->next) {
+			if (f->fd < 0 || f->closed || f->gone)
+				continue;
+			int idle = f->idle_since != 0;
+			int long_held = now - f->attached_at > 10000;
+			if (pass == 0 ? idle : long_held) {
+				detach(t, f);
+				/* a busy file that gave up its turn wants it back */
+				f->wants_fd = !idle;
+			}
+		}
+	}
+	for (struct sh_file *f = t->files; f && t->n_open < cap; f = f->next) {
+		if (!f->wants_fd || f->closed)
+			continue;
+		if (attach(t, f, now) != 0) {
+			sl_warn("%s: changed while closed for max_open_files; lines after offset "
+			        "%" PRIu64 " could not be read",
+			        f->path, f->buf_off + f->buf.len);
+			f->gone = 1;
+			close_file(t, f);
+		}
+	}
 }
 
 void sh_tail_scan(struct sh_tail *t)
@@ -148,9 +217,19 @@ void sh_tail_scan(struct sh_tail *t)
 			continue;
 		struct stat st;
 		if (stat(f->path, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino) {
+			if (f->dormant) {
+				sl_warn("%s: rotated while closed for max_open_files; lines after "
+				        "offset %" PRIu64 " could not be read",
+				        f->path, f->buf_off + f->buf.len);
+				f->gone = 1;
+				close_file(t, f);
+				continue;
+			}
 			f->gone = 1;
 			f->idle_since = now;
 			sl_info("%s: rotated or deleted; draining the old file", f->path);
+		} else if (f->dormant && (uint64_t)st.st_size != f->buf_off + f->buf.len) {
+			f->wants_fd = 1; /* grew (or shrank: copytruncate) while closed */
 		}
 	}
 	for (size_t i = 0; i < t->cfg->n_inputs; i++) {
@@ -170,19 +249,14 @@ void sh_tail_scan(struct sh_tail *t)
 				if (excluded(in, path) || stat(path, &st) != 0 ||
 				    !S_ISREG(st.st_mode))
 					continue;
-				struct sh_file *f = find_by_inode(t, st.st_dev, st.st_ino);
-				if (f) {
-					if (strcmp(f->path, path) && f->gone) {
-						/* renamed to another name the glob matches */
-						sl_debug("%s: now at %s", f->path, path);
-					}
+				if (find_by_inode(t, st.st_dev, st.st_ino))
 					continue;
-				}
-				open_file(t, i, path, &st);
+				new_file(t, i, path, &st, now);
 			}
 			globfree(&g);
 		}
 	}
+	share_fds(t, now);
 	t->first_scan_done = 1;
 }
 
@@ -307,7 +381,7 @@ static int feed_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, voi
 static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud,
                          int64_t now)
 {
-	if (f->closed)
+	if (f->closed || f->fd < 0)
 		return 0;
 	if (!f->identity[0] && identify(t, f) != 0) {
 		if (f->gone && now - f->idle_since > t->cfg->tuning.scan_interval)

@@ -44,6 +44,9 @@ struct sh_file {
 	int gone;           /* the path no longer leads here (rotated or deleted) */
 	int64_t idle_since; /* mono ms of the last read that found nothing */
 	int closed;
+	int dormant;         /* no descriptor now (max_open_files); reopened on growth */
+	int wants_fd;        /* dormant and has something to read */
+	int64_t attached_at; /* mono ms the descriptor was opened */
 	/* offsets past each produced record, in produce order, until acked */
 	struct {
 		uint64_t end;
