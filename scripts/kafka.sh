@@ -6,6 +6,7 @@
 #   scripts/kafka.sh topic NAME [PARTITIONS]
 #   scripts/kafka.sh status
 #   scripts/kafka.sh stop
+#   scripts/kafka.sh resume            # start a stopped broker again, same ports and data
 #
 # The broker's jars come from Maven Central through scripts/kafka/pom.xml and
 # are kept in $SLUICE_CACHE (default ~/.cache/sluice) between runs. A throwaway
@@ -86,6 +87,28 @@ print_env() {
 	cat "$DIR/env"
 }
 
+# Starts the broker process on the configuration in $DIR.
+launch() {
+	# setsid: the broker gets its own session so a test's Ctrl-C does not hit it;
+	# it is stopped by its pid.
+	setsid java -Xms256m -Xmx${SLUICE_KAFKA_HEAP:-768m} -XX:+UseSerialGC \
+		-Dlog4j2.configurationFile="$DIR/log4j2.properties" \
+		-cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" \
+		>>"$DIR/stdout.log" 2>&1 </dev/null &
+	echo $! >"$DIR/kafka.pid"
+}
+
+# Starts a stopped broker again with its data, ports and certificates, as
+# after an outage.
+resume() {
+	if is_running; then return; fi
+	[[ -f $DIR/server.properties ]] || die "nothing to resume in $DIR: run start"
+	launch
+	# shellcheck disable=SC1091
+	source "$DIR/env"
+	wait_ready "${SLUICE_BROKERS_PLAINTEXT##*:}" "$(wc -l <"$DIR/server.log")"
+}
+
 start() {
 	if is_running; then
 		print_env
@@ -144,13 +167,7 @@ EOF
 	local cid
 	cid=$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$DIR/format.log")
 	java_cmd kafka.tools.StorageTool format -t "$cid" -c "$DIR/server.properties" >>"$DIR/format.log" 2>&1 || die "storage format failed: $(tail -5 "$DIR/format.log")"
-	# setsid: the broker gets its own session so a test's Ctrl-C does not hit it;
-	# it is stopped by its pid.
-	setsid java -Xms256m -Xmx${SLUICE_KAFKA_HEAP:-768m} -XX:+UseSerialGC \
-		-Dlog4j2.configurationFile="$DIR/log4j2.properties" \
-		-cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" \
-		>"$DIR/stdout.log" 2>&1 </dev/null &
-	echo $! >"$DIR/kafka.pid"
+	launch
 	cat >"$DIR/env" <<EOF
 export SLUICE_KAFKA_DIR=$DIR
 export SLUICE_BROKERS=127.0.0.1:$p_ssl
@@ -166,12 +183,12 @@ EOF
 }
 
 wait_ready() {
-	local port=$1 i
+	local port=$1 skip=${2:-0} i
 	for ((i = 0; i < 240; i++)); do
 		if ! is_running; then
 			die "broker exited during start-up: $(tail -20 "$DIR/server.log" "$DIR/stdout.log" 2>/dev/null)"
 		fi
-		if grep -q "Kafka Server started" "$DIR/server.log" 2>/dev/null &&
+		if tail -n +$((skip + 1)) "$DIR/server.log" 2>/dev/null | grep -q "Kafka Server started" &&
 			(exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
 			return
 		fi
@@ -212,6 +229,7 @@ stop() {
 case ${1:-} in
 start) start ;;
 stop) stop ;;
+resume) resume ;;
 status)
 	if is_running; then
 		echo "running (pid $(cat "$DIR/kafka.pid"))"
@@ -227,7 +245,7 @@ topic)
 	;;
 fetch) fetch_jars ;;
 *)
-	echo "usage: $0 start|stop|status|topic NAME [PARTITIONS]|fetch" >&2
+	echo "usage: $0 start|stop|resume|status|topic NAME [PARTITIONS]|fetch" >&2
 	exit 2
 	;;
 esac
