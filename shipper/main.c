@@ -15,10 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
 #include "config.h"
+#include "metrics.h"
 #include "parse_cmd.h"
 #include "parser.h"
 #include "sl_kafka.h"
@@ -38,6 +40,10 @@ struct shipper {
 	int64_t inflight_bytes;
 	uint64_t produced, acked, failed;
 	int fatal;
+	int kafka_up;          /* a delivery succeeded since the last "all brokers down" */
+	int64_t checkpoint_ms; /* mono ms of the last checkpoint written */
+	struct sh_metrics metrics;
+	struct sl_buf mtext;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -58,6 +64,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		s->fatal = 1;
 	} else {
 		s->acked++;
+		s->kafka_up = 1;
 	}
 	if (f)
 		sh_file_ack(f, m->err == 0);
@@ -73,6 +80,8 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		s->fatal = 1;
 		return;
 	}
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		s->kafka_up = 0;
 	sl_warn("kafka: %s", reason);
 }
 
@@ -137,6 +146,74 @@ static int emit(void *ud, struct sh_file *f, struct sl_pipe_rec *r)
 	s->inflight_bytes += (int64_t)s->out.len;
 	s->produced++;
 	return 0;
+}
+
+/* Appends a Prometheus label value, escaped. */
+static void label(struct sl_buf *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			sl_buf_putc(b, '\\');
+		if (*v == '\n')
+			sl_buf_puts(b, "\\n");
+		else
+			sl_buf_putc(b, *v);
+	}
+}
+
+#define METRIC(b, type, name, help, fmt, ...)                                                      \
+	sl_buf_printf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n" name " " fmt "\n", \
+	              __VA_ARGS__)
+
+/* Renders /metrics and /healthz from the loop's own state. */
+static void publish_metrics(struct shipper *s, int64_t now)
+{
+	struct sl_buf *b = &s->mtext;
+	size_t watched = 0;
+	uint64_t lag_total = 0;
+	sl_buf_reset(b);
+	sl_buf_puts(b, "# HELP sluice_shipper_file_lag_bytes bytes of the file not yet "
+	               "acknowledged by Kafka\n# TYPE sluice_shipper_file_lag_bytes gauge\n");
+	for (struct sh_file *f = s->tail.files; f; f = f->next) {
+		if (f->closed)
+			continue;
+		watched++;
+		struct stat st;
+		uint64_t size = f->fd >= 0 && fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size
+		                                                     : f->buf_off + f->buf.len;
+		uint64_t lag = size > f->acked ? size - f->acked : 0;
+		lag_total += lag;
+		sl_buf_puts(b, "sluice_shipper_file_lag_bytes{path=\"");
+		label(b, f->path);
+		sl_buf_printf(b, "\"} %" PRIu64 "\n", lag);
+	}
+	METRIC(b, "gauge", "sluice_shipper_lag_bytes", "bytes of all files not yet acknowledged",
+	       "%" PRIu64, lag_total);
+	METRIC(b, "gauge", "sluice_shipper_files_watched", "files being tailed", "%zu", watched);
+	METRIC(b, "gauge", "sluice_shipper_files_open", "files holding a descriptor", "%zu",
+	       s->tail.n_open);
+	METRIC(b, "counter", "sluice_shipper_lines_read_total", "lines read", "%" PRIu64,
+	       s->tail.lines_total);
+	METRIC(b, "counter", "sluice_shipper_bytes_read_total", "bytes read", "%" PRIu64,
+	       s->tail.bytes_total);
+	METRIC(b, "counter", "sluice_shipper_events_produced_total", "events handed to Kafka",
+	       "%" PRIu64, s->produced);
+	METRIC(b, "counter", "sluice_shipper_events_acked_total", "events Kafka acknowledged",
+	       "%" PRIu64, s->acked);
+	METRIC(b, "counter", "sluice_shipper_events_failed_total", "events Kafka refused",
+	       "%" PRIu64, s->failed);
+	METRIC(b, "gauge", "sluice_shipper_inflight_bytes", "bytes awaiting acknowledgement",
+	       "%" PRId64, s->inflight_bytes);
+	METRIC(b, "gauge", "sluice_shipper_checkpoint_age_seconds",
+	       "seconds since checkpoints were last written", "%.3f",
+	       s->checkpoint_ms ? (double)(now - s->checkpoint_ms) / 1000.0 : -1.0);
+	METRIC(b, "gauge", "sluice_shipper_kafka_up",
+	       "1 while Kafka acknowledges, 0 after all brokers went down", "%d", s->kafka_up);
+	const char *health = s->fatal                        ? "failed: see the log"
+	                     : s->cfg.output != SH_OUT_KAFKA ? "ok"
+	                     : s->kafka_up                   ? "ok"
+	                                   : "degraded: kafka unreachable, reading paused";
+	sh_metrics_publish(&s->metrics, b, !s->fatal, health);
 }
 
 static int kafka_start(struct shipper *s)
@@ -249,6 +326,8 @@ int main(int argc, char **argv)
 	if (s.cfg.output == SH_OUT_KAFKA && kafka_start(&s))
 		goto out;
 	sh_tail_init(&s.tail, &s.cfg, &s.cp);
+	if (*s.cfg.metrics.listen && sh_metrics_start(&s.metrics, s.cfg.metrics.listen))
+		goto out;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
@@ -278,10 +357,13 @@ int main(int argc, char **argv)
 		else if (n == 0)
 			usleep(50000);
 		if (now >= next_cp) {
-			if (s.acked != cp_acked) {
-				sh_cp_write(&s.cp, &s.tail);
+			if (s.acked != cp_acked || !s.checkpoint_ms) {
+				if (sh_cp_write(&s.cp, &s.tail) == 0)
+					s.checkpoint_ms = now;
 				cp_acked = s.acked;
 			}
+			if (s.metrics.running)
+				publish_metrics(&s, now);
 			sh_tail_reap(&s.tail);
 			next_cp = now + s.cfg.tuning.checkpoint_interval;
 		}
@@ -306,6 +388,8 @@ out:
 		rd_kafka_topic_destroy(s.rkt);
 	if (s.rk)
 		rd_kafka_destroy(s.rk);
+	sh_metrics_stop(&s.metrics);
+	sl_buf_free(&s.mtext);
 	sh_tail_free(&s.tail);
 	sl_buf_free(&s.out);
 	sh_cp_free(&s.cp);

@@ -48,18 +48,28 @@ static struct sh_file *find_by_inode(struct sh_tail *t, dev_t dev, ino_t ino)
 
 /* Sets the identity once the first line (or FP_LEN bytes) is there.
  * Returns 0 when the file has an identity. */
-static int identify(struct sh_tail *t, struct sh_file *f)
+/* Hash of the file's first line (or first FP_LEN bytes). Returns 0, or -1
+ * while the file has neither. */
+static int fingerprint(int fd, uint64_t *fp)
 {
 	char head[FP_LEN];
-	ssize_t n = pread(f->fd, head, sizeof head, 0);
+	ssize_t n = pread(fd, head, sizeof head, 0);
 	if (n <= 0)
 		return -1;
 	char *nl = memchr(head, '\n', (size_t)n);
 	size_t len = nl ? (size_t)(nl - head) + 1 : (size_t)n;
 	if (!nl && n < FP_LEN)
 		return -1;
+	*fp = sl_hash64(head, len);
+	return 0;
+}
+
+static int identify(struct sh_tail *t, struct sh_file *f)
+{
+	if (fingerprint(f->fd, &f->fp))
+		return -1;
 	snprintf(f->identity, sizeof f->identity, "%" PRIu64 ":%" PRIu64 ":%016" PRIx64,
-	         (uint64_t)f->dev, (uint64_t)f->ino, sl_hash64(head, len));
+	         (uint64_t)f->dev, (uint64_t)f->ino, f->fp);
 	free(f->key);
 	size_t kl = strlen(t->cfg->node) + 1 + strlen(f->identity) + 1;
 	f->key = sl_malloc(kl);
@@ -230,6 +240,12 @@ void sh_tail_scan(struct sh_tail *t)
 			sl_info("%s: rotated or deleted; draining the old file", f->path);
 		} else if (f->dormant && (uint64_t)st.st_size != f->buf_off + f->buf.len) {
 			f->wants_fd = 1; /* grew (or shrank: copytruncate) while closed */
+		} else if (f->fd >= 0 && f->identity[0]) {
+			/* truncated and written again past our offset between two looks:
+			 * the size alone cannot tell, the first line can */
+			uint64_t fp;
+			if (fingerprint(f->fd, &fp) || fp != f->fp)
+				f->rewritten = 1;
 		}
 	}
 	for (size_t i = 0; i < t->cfg->n_inputs; i++) {
@@ -297,6 +313,7 @@ static void restart(struct sh_file *f, const char *why)
 {
 	sl_warn("%s: %s; reading it again from the start", f->path, why);
 	f->gen++;
+	f->rewritten = 0;
 	f->identity[0] = '\0';
 	f->start_at = 0;
 	f->buf_off = 0;
@@ -367,10 +384,12 @@ static int feed_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, voi
 		f->skipping = skip_after;
 		pos += used;
 		f->lines++;
+		t->lines_total++;
 		if (sl_pipe_pending(f->pipe) >= 64)
 			stop = drain(f, emit, ud);
 	}
 	f->bytes += pos;
+	t->bytes_total += pos;
 	f->buf_off += pos;
 	sl_buf_consume(&f->buf, pos);
 	if (final)
@@ -392,12 +411,13 @@ static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, 
 	if (fstat(f->fd, &st) == 0) {
 		uint64_t size = (uint64_t)st.st_size;
 		uint64_t pos = f->buf_off + f->buf.len;
-		if (size < pos) {
+		if (size < pos || f->rewritten) {
 			/* ship what was read of the old content before starting over */
 			sl_pipe_flush(f->pipe, now, 1);
 			if (drain(f, emit, ud))
 				return -1;
-			restart(f, "file shrank (copytruncate?)");
+			restart(f, f->rewritten ? "first line changed (truncated and rewritten)"
+			                        : "file shrank (copytruncate?)");
 			return 0;
 		}
 	}

@@ -33,6 +33,8 @@ struct sh_file {
 	ino_t ino;
 	int fd;
 	char identity[80]; /* "" until the first line is there */
+	uint64_t fp;       /* hash of the first line, part of the identity */
+	int rewritten;     /* the first line changed: start over */
 	char *key;         /* Kafka message key: host/identity */
 	uint32_t gen;      /* bumped when the file restarts (truncation) */
 	uint64_t buf_off;  /* file offset of buf.data[0] */
@@ -67,6 +69,7 @@ struct sh_tail {
 	struct sh_file *files;
 	size_t n_open;
 	struct sh_checkpoints *cp;
+	uint64_t lines_total, bytes_total; /* counters for /metrics */
 	int first_scan_done;
 	int warned_cap;
 };

@@ -34,7 +34,7 @@ cleanup() {
 			tail -30 "$f" >&2
 		done
 	else
-		rm -rf "$T"
+		[[ -n ${KEEP_T:-} ]] || rm -rf "$T"
 	fi
 	exit $rc
 }
