@@ -9,6 +9,8 @@
  * slow or down), reading pauses: the log files are the buffer.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -21,6 +23,7 @@
 #include "checkpoint.h"
 #include "config.h"
 #include "metrics.h"
+#include "watch.h"
 #include "parse_cmd.h"
 #include "parser.h"
 #include "sl_kafka.h"
@@ -43,6 +46,7 @@ struct shipper {
 	int kafka_up;          /* a delivery succeeded since the last "all brokers down" */
 	int64_t checkpoint_ms; /* mono ms of the last checkpoint written */
 	struct sh_metrics metrics;
+	struct sh_watch watch;
 	struct sl_buf mtext;
 };
 
@@ -321,11 +325,14 @@ int main(int argc, char **argv)
 	sl_log_init("sluice-shipper",
 	            (enum sl_log_level)sl_log_level_parse(s.cfg.tuning.log_level));
 	int rc = 1;
+	int kq[2] = {-1, -1};
+	s.watch.fd = -1;
 	if (sh_cp_open(&s.cp, s.cfg.state_dir))
 		goto out;
 	if (s.cfg.output == SH_OUT_KAFKA && kafka_start(&s))
 		goto out;
 	sh_tail_init(&s.tail, &s.cfg, &s.cp);
+	sh_watch_init(&s.watch);
 	if (*s.cfg.metrics.listen && sh_metrics_start(&s.metrics, s.cfg.metrics.listen))
 		goto out;
 
@@ -343,19 +350,43 @@ int main(int argc, char **argv)
 
 	int64_t next_scan = 0, next_cp = sl_mono_ms() + s.cfg.tuning.checkpoint_interval;
 	uint64_t cp_acked = 0;
+	/* librdkafka writes to kq[1] when its queue of delivery reports goes from
+	 * empty to not empty, so an idle loop can sleep in poll() */
+	if (s.rk && pipe2(kq, O_NONBLOCK | O_CLOEXEC) == 0) {
+		rd_kafka_queue_t *mq = rd_kafka_queue_get_main(s.rk);
+		rd_kafka_queue_io_event_enable(mq, kq[1], "k", 1);
+		rd_kafka_queue_destroy(mq);
+	}
 	while (!stop_requested && !s.fatal) {
 		int64_t now = sl_mono_ms();
-		if (now >= next_scan) {
+		int changed = sh_watch_drain(&s.watch);
+		if (now >= next_scan || (changed & SH_WATCH_LAYOUT)) {
 			sh_tail_scan(&s.tail);
+			sh_watch_update(&s.watch, &s.tail);
 			next_scan = now + s.cfg.tuning.scan_interval;
 		}
 		int64_t n = 0;
 		if (s.inflight_bytes < s.cfg.tuning.max_inflight)
 			n = sh_tail_read(&s.tail, emit, &s);
 		if (s.rk)
-			rd_kafka_poll(s.rk, n != 0 ? 0 : 50);
-		else if (n == 0)
-			usleep(50000);
+			rd_kafka_poll(s.rk, 0);
+		if (n == 0) {
+			if (s.cfg.output == SH_OUT_STDOUT)
+				fflush(stdout);
+			/* idle: sleep until a file changes, Kafka reports, or a timer is
+			 * due; at most 250 ms, for multi-line flush timeouts and file
+			 * systems without inotify */
+			int64_t wait = (next_scan < next_cp ? next_scan : next_cp) - now;
+			wait = wait < 0 ? 0 : wait > 250 ? 250 : wait;
+			struct pollfd pfd[2] = {{.fd = s.watch.fd, .events = POLLIN},
+			                        {.fd = kq[0], .events = POLLIN}};
+			poll(pfd, 2, (int)wait);
+			char drainbuf[64];
+			while (kq[0] >= 0 && read(kq[0], drainbuf, sizeof drainbuf) > 0)
+				;
+			if (s.rk)
+				rd_kafka_poll(s.rk, 0);
+		}
 		if (now >= next_cp) {
 			if (s.acked != cp_acked || !s.checkpoint_ms) {
 				if (sh_cp_write(&s.cp, &s.tail) == 0)
@@ -388,6 +419,11 @@ out:
 		rd_kafka_topic_destroy(s.rkt);
 	if (s.rk)
 		rd_kafka_destroy(s.rk);
+	if (kq[0] >= 0) {
+		close(kq[0]);
+		close(kq[1]);
+	}
+	sh_watch_free(&s.watch);
 	sh_metrics_stop(&s.metrics);
 	sl_buf_free(&s.mtext);
 	sh_tail_free(&s.tail);
