@@ -286,6 +286,22 @@ const struct sl_cfg_node *sl_cfg_find(const struct sl_cfg_node *root, const char
 	return n;
 }
 
+int sl_cfg_node_equal(const struct sl_cfg_node *a, const struct sl_cfg_node *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->type != b->type || a->n != b->n)
+		return 0;
+	if ((a->key || b->key) && (!a->key || !b->key || strcmp(a->key, b->key)))
+		return 0;
+	if (a->type == SL_CFG_SCALAR)
+		return !strcmp(a->value, b->value);
+	for (size_t i = 0; i < a->n; i++)
+		if (!sl_cfg_node_equal(a->kids[i], b->kids[i]))
+			return 0;
+	return 1;
+}
+
 /* ---- option tables ---- */
 
 static const char *const type_names[] = {

@@ -46,6 +46,8 @@ const struct sl_cfg_node *sl_cfg_get(const struct sl_cfg_node *map, const char *
  * that exists, so an error about a missing or derived value still points at
  * the nearest line. */
 const struct sl_cfg_node *sl_cfg_find(const struct sl_cfg_node *root, const char *dotted);
+/* 1 if two subtrees hold the same keys and values (lines are ignored). */
+int sl_cfg_node_equal(const struct sl_cfg_node *a, const struct sl_cfg_node *b);
 /* Formats "file:line: path: message" into cfg->err; returns -1. */
 int sl_cfg_error(struct sl_cfg *cfg, const struct sl_cfg_node *at, const char *path,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));

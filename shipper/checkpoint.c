@@ -89,6 +89,20 @@ int64_t sh_cp_lookup(const struct sh_checkpoints *cp, const char *identity)
 	return -1;
 }
 
+void sh_cp_remember(struct sh_checkpoints *cp, const char *identity, uint64_t offset)
+{
+	for (size_t i = 0; i < cp->n; i++) {
+		if (!strcmp(cp->v[i].identity, identity)) {
+			cp->v[i].offset = offset;
+			return;
+		}
+	}
+	cp->v = sl_realloc(cp->v, (cp->n + 1) * sizeof *cp->v);
+	cp->v[cp->n].identity = sl_strdup(identity);
+	cp->v[cp->n].offset = offset;
+	cp->n++;
+}
+
 int sh_cp_write(struct sh_checkpoints *cp, const struct sh_tail *t)
 {
 	struct sl_buf b = {0};

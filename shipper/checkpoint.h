@@ -29,6 +29,9 @@ struct sh_checkpoints {
 int sh_cp_open(struct sh_checkpoints *cp, const char *state_dir);
 /* The offset saved for identity, or -1 if none. */
 int64_t sh_cp_lookup(const struct sh_checkpoints *cp, const char *identity);
+/* Records an offset in memory for a file that is let go while its input may
+ * pick it up again (a config reload), so the next look-up resumes there. */
+void sh_cp_remember(struct sh_checkpoints *cp, const char *identity, uint64_t offset);
 /* Writes the acknowledged offsets of every tracked file. Returns 0 or -1. */
 int sh_cp_write(struct sh_checkpoints *cp, const struct sh_tail *t);
 void sh_cp_free(struct sh_checkpoints *cp);

@@ -43,14 +43,22 @@ struct shipper {
 	int64_t inflight_bytes;
 	uint64_t produced, acked, failed;
 	int fatal;
-	int kafka_up;          /* a delivery succeeded since the last "all brokers down" */
-	int64_t checkpoint_ms; /* mono ms of the last checkpoint written */
+	int kafka_up;           /* a delivery succeeded since the last "all brokers down" */
+	int64_t checkpoint_ms;  /* mono ms of the last checkpoint written */
+	struct sh_config *live; /* the config in force: &cfg, or a reloaded one */
+	struct sh_config **old; /* replaced by reloads, freed at exit */
+	size_t n_old;
 	struct sh_metrics metrics;
 	struct sh_watch watch;
 	struct sl_buf mtext;
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_hup(int sig)
+{
+	reload_requested = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -120,14 +128,14 @@ static void shrink(struct shipper *s, struct sh_file *f, struct sl_pipe_rec *r)
 static int emit(void *ud, struct sh_file *f, struct sl_pipe_rec *r)
 {
 	struct shipper *s = ud;
-	if (s->inflight_bytes >= s->cfg.tuning.max_inflight || s->fatal || stop_requested)
+	if (s->inflight_bytes >= s->live->tuning.max_inflight || s->fatal || stop_requested)
 		return 1;
 	sl_buf_reset(&s->out);
 	sl_event_write(&r->ev, &f->ctx, r->off, sl_time_now_ns(), &s->out);
 	if (s->out.len > MAX_EVENT)
 		shrink(s, f, r);
-	if (s->cfg.output != SH_OUT_KAFKA) {
-		if (s->cfg.output == SH_OUT_STDOUT) {
+	if (s->live->output != SH_OUT_KAFKA) {
+		if (s->live->output == SH_OUT_STDOUT) {
 			sl_buf_putc(&s->out, '\n');
 			fwrite(s->out.data, 1, s->out.len, stdout);
 		}
@@ -213,22 +221,53 @@ static void publish_metrics(struct shipper *s, int64_t now)
 	       s->checkpoint_ms ? (double)(now - s->checkpoint_ms) / 1000.0 : -1.0);
 	METRIC(b, "gauge", "sluice_shipper_kafka_up",
 	       "1 while Kafka acknowledges, 0 after all brokers went down", "%d", s->kafka_up);
-	const char *health = s->fatal                        ? "failed: see the log"
-	                     : s->cfg.output != SH_OUT_KAFKA ? "ok"
-	                     : s->kafka_up                   ? "ok"
+	const char *health = s->fatal                          ? "failed: see the log"
+	                     : s->live->output != SH_OUT_KAFKA ? "ok"
+	                     : s->kafka_up                     ? "ok"
 	                                   : "degraded: kafka unreachable, reading paused";
 	sh_metrics_publish(&s->metrics, b, !s->fatal, health);
+}
+
+/* SIGHUP: reads the config file again. Inputs and tuning take effect at
+ * once; a changed node, state_dir, output, kafka or metrics section needs a
+ * restart, and a config with a mistake is refused: both leave the running
+ * config as it is. Replaced configs are kept until exit (files' contexts and
+ * pipes may still point into them). */
+static void reload(struct shipper *s, const char *path)
+{
+	static const char *const fixed[] = {"node", "state_dir", "output", "kafka", "metrics"};
+	struct sh_config *n = sl_calloc(1, sizeof *n);
+	if (sh_config_load(n, path)) {
+		sl_error("reload refused, still running the previous config: %s", n->cfg.err);
+		goto refuse;
+	}
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		if (!sl_cfg_node_equal(sl_cfg_get(s->live->cfg.root, fixed[i]),
+		                       sl_cfg_get(n->cfg.root, fixed[i]))) {
+			sl_error("reload refused: \"%s\" changed, which needs a restart", fixed[i]);
+			goto refuse;
+		}
+	}
+	sh_tail_reload(&s->tail, n);
+	s->old = sl_realloc(s->old, (s->n_old + 1) * sizeof *s->old);
+	s->old[s->n_old++] = s->live;
+	s->live = n;
+	sl_info("configuration reloaded: %zu inputs", n->n_inputs);
+	return;
+refuse:
+	sh_config_free(n);
+	free(n);
 }
 
 static int kafka_start(struct shipper *s)
 {
 	char err[512], num[32];
-	rd_kafka_conf_t *c = sl_kafka_conf(&s->cfg.kafka, err, sizeof err);
+	rd_kafka_conf_t *c = sl_kafka_conf(&s->live->kafka, err, sizeof err);
 	if (!c) {
 		sl_error("kafka: %s", err);
 		return -1;
 	}
-	snprintf(num, sizeof num, "%" PRId64, s->cfg.tuning.max_inflight / 1024 + 1024);
+	snprintf(num, sizeof num, "%" PRId64, s->live->tuning.max_inflight / 1024 + 1024);
 	const char *props[][2] = {
 	    {"enable.idempotence", "true"},
 	    {"acks", "all"},
@@ -245,7 +284,7 @@ static int kafka_start(struct shipper *s)
 			return -1;
 		}
 	}
-	snprintf(num, sizeof num, "%" PRId64, s->cfg.tuning.linger);
+	snprintf(num, sizeof num, "%" PRId64, s->live->tuning.linger);
 	rd_kafka_conf_set(c, "linger.ms", num, err, sizeof err);
 	rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
 	rd_kafka_conf_set_error_cb(c, error_cb);
@@ -256,7 +295,7 @@ static int kafka_start(struct shipper *s)
 		sl_error("kafka: %s", err);
 		return -1;
 	}
-	s->rkt = rd_kafka_topic_new(s->rk, s->cfg.kafka.topic, NULL);
+	s->rkt = rd_kafka_topic_new(s->rk, s->live->kafka.topic, NULL);
 	return 0;
 }
 
@@ -312,43 +351,45 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	static struct shipper s;
+	s.live = &s.cfg;
 	if (sh_config_load(&s.cfg, config)) {
 		fprintf(stderr, "%s\n", s.cfg.cfg.err);
 		sh_config_free(&s.cfg);
 		return 1;
 	}
 	if (check) {
-		printf("%s: configuration OK (%zu inputs)\n", config, s.cfg.n_inputs);
+		printf("%s: configuration OK (%zu inputs)\n", config, s.live->n_inputs);
 		sh_config_free(&s.cfg);
 		return 0;
 	}
 	sl_log_init("sluice-shipper",
-	            (enum sl_log_level)sl_log_level_parse(s.cfg.tuning.log_level));
+	            (enum sl_log_level)sl_log_level_parse(s.live->tuning.log_level));
 	int rc = 1;
 	int kq[2] = {-1, -1};
 	s.watch.fd = -1;
-	if (sh_cp_open(&s.cp, s.cfg.state_dir))
+	if (sh_cp_open(&s.cp, s.live->state_dir))
 		goto out;
-	if (s.cfg.output == SH_OUT_KAFKA && kafka_start(&s))
+	if (s.live->output == SH_OUT_KAFKA && kafka_start(&s))
 		goto out;
 	sh_tail_init(&s.tail, &s.cfg, &s.cp);
 	sh_watch_init(&s.watch);
-	if (*s.cfg.metrics.listen && sh_metrics_start(&s.metrics, s.cfg.metrics.listen))
+	if (*s.live->metrics.listen && sh_metrics_start(&s.metrics, s.live->metrics.listen))
 		goto out;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
+	struct sigaction hup = {.sa_handler = on_hup};
+	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (s.cfg.output == SH_OUT_KAFKA)
-		sl_info("shipping to %s topic %s as host %s", s.cfg.kafka.brokers.v[0],
-		        s.cfg.kafka.topic, s.cfg.node);
+	if (s.live->output == SH_OUT_KAFKA)
+		sl_info("shipping to %s topic %s as host %s", s.live->kafka.brokers.v[0],
+		        s.live->kafka.topic, s.live->node);
 	else
-		sl_info("output %s, as host %s", s.cfg.output == SH_OUT_NULL ? "null" : "stdout",
-		        s.cfg.node);
+		sl_info("output %s, as host %s", s.live->output == SH_OUT_NULL ? "null" : "stdout",
+		        s.live->node);
 
-	int64_t next_scan = 0, next_cp = sl_mono_ms() + s.cfg.tuning.checkpoint_interval;
+	int64_t next_scan = 0, next_cp = sl_mono_ms() + s.live->tuning.checkpoint_interval;
 	uint64_t cp_acked = 0;
 	/* librdkafka writes to kq[1] when its queue of delivery reports goes from
 	 * empty to not empty, so an idle loop can sleep in poll() */
@@ -359,19 +400,25 @@ int main(int argc, char **argv)
 	}
 	while (!stop_requested && !s.fatal) {
 		int64_t now = sl_mono_ms();
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(&s, config);
+			sh_watch_update(&s.watch, &s.tail);
+			next_scan = now; /* new inputs are looked for at once */
+		}
 		int changed = sh_watch_drain(&s.watch);
 		if (now >= next_scan || (changed & SH_WATCH_LAYOUT)) {
 			sh_tail_scan(&s.tail);
 			sh_watch_update(&s.watch, &s.tail);
-			next_scan = now + s.cfg.tuning.scan_interval;
+			next_scan = now + s.live->tuning.scan_interval;
 		}
 		int64_t n = 0;
-		if (s.inflight_bytes < s.cfg.tuning.max_inflight)
+		if (s.inflight_bytes < s.live->tuning.max_inflight)
 			n = sh_tail_read(&s.tail, emit, &s);
 		if (s.rk)
 			rd_kafka_poll(s.rk, 0);
 		if (n == 0) {
-			if (s.cfg.output == SH_OUT_STDOUT)
+			if (s.live->output == SH_OUT_STDOUT)
 				fflush(stdout);
 			/* idle: sleep until a file changes, Kafka reports, or a timer is
 			 * due; at most 250 ms, for multi-line flush timeouts and file
@@ -396,13 +443,14 @@ int main(int argc, char **argv)
 			if (s.metrics.running)
 				publish_metrics(&s, now);
 			sh_tail_reap(&s.tail);
-			next_cp = now + s.cfg.tuning.checkpoint_interval;
+			next_cp = now + s.live->tuning.checkpoint_interval;
 		}
 	}
 	if (s.rk) {
 		sl_info("stopping: waiting up to %" PRId64 " ms for %d in-flight events",
-		        s.cfg.tuning.shutdown_timeout, rd_kafka_outq_len(s.rk));
-		rd_kafka_resp_err_t ferr = rd_kafka_flush(s.rk, (int)s.cfg.tuning.shutdown_timeout);
+		        s.live->tuning.shutdown_timeout, rd_kafka_outq_len(s.rk));
+		rd_kafka_resp_err_t ferr =
+		    rd_kafka_flush(s.rk, (int)s.live->tuning.shutdown_timeout);
 		rd_kafka_poll(s.rk, 0);
 		if (ferr)
 			sl_warn(
@@ -429,6 +477,14 @@ out:
 	sh_tail_free(&s.tail);
 	sl_buf_free(&s.out);
 	sh_cp_free(&s.cp);
-	sh_config_free(&s.cfg);
+	for (size_t i = 0; i < s.n_old; i++) {
+		sh_config_free(s.old[i]);
+		if (s.old[i] != &s.cfg)
+			free(s.old[i]);
+	}
+	free(s.old);
+	sh_config_free(s.live);
+	if (s.live != &s.cfg)
+		free(s.live);
 	return rc;
 }

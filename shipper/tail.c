@@ -477,12 +477,44 @@ static void file_free(struct sh_file *f)
 	free(f);
 }
 
+void sh_tail_reload(struct sh_tail *t, struct sh_config *ncfg)
+{
+	const struct sl_cfg_node *old_in = t->cfg->inputs_node, *new_in = ncfg->inputs_node;
+	for (struct sh_file *f = t->files; f; f = f->next) {
+		if (f->closed)
+			continue;
+		size_t j, found = 0;
+		for (j = 0; j < ncfg->n_inputs && !found; j++)
+			found = sl_cfg_node_equal(old_in->kids[f->input_idx], new_in->kids[j]);
+		if (found) {
+			struct sh_input *in = &ncfg->inputs[j - 1];
+			f->input = in;
+			f->input_idx = j - 1;
+			f->ctx.host = ncfg->node;
+			f->ctx.source = in->type;
+			f->ctx.service = in->service;
+			f->ctx.static_fields = in->static_json;
+			continue;
+		}
+		sl_info("%s: its input changed or went away in the new config; letting go",
+		        f->path);
+		f->released = 1;
+		if (f->identity[0])
+			sh_cp_remember(t->cp, f->identity, f->acked);
+		close_file(t, f);
+	}
+	t->cfg = ncfg;
+	t->warned_cap = 0;
+}
+
 void sh_tail_reap(struct sh_tail *t)
 {
 	struct sh_file **pp = &t->files;
 	while (*pp) {
 		struct sh_file *f = *pp;
 		if (f->closed && f->fifo_len == 0) {
+			if (f->released && f->identity[0])
+				sh_cp_remember(t->cp, f->identity, f->acked);
 			*pp = f->next;
 			file_free(f);
 		} else {

@@ -46,6 +46,7 @@ struct sh_file {
 	int gone;           /* the path no longer leads here (rotated or deleted) */
 	int64_t idle_since; /* mono ms of the last read that found nothing */
 	int closed;
+	int released;        /* let go by a config reload */
 	int dormant;         /* no descriptor now (max_open_files); reopened on growth */
 	int wants_fd;        /* dormant and has something to read */
 	int64_t attached_at; /* mono ms the descriptor was opened */
@@ -84,6 +85,10 @@ int64_t sh_tail_read(struct sh_tail *t, sh_emit_fn emit, void *ud);
 /* Records that the record ending at end was acknowledged (ok) or failed. */
 void sh_file_ack(struct sh_file *f, int ok);
 void sh_file_push(struct sh_file *f, uint64_t end);
+/* Switches to a reloaded config: files of inputs that are unchanged keep
+ * their state; files of inputs that changed or went are let go (their
+ * acknowledged offsets are remembered, so a changed input resumes them). */
+void sh_tail_reload(struct sh_tail *t, struct sh_config *ncfg);
 /* Frees files that are closed and have nothing in flight. */
 void sh_tail_reap(struct sh_tail *t);
 void sh_tail_free(struct sh_tail *t);
