@@ -2,6 +2,7 @@
  * sl_kafka — option tables and librdkafka configuration.
  */
 #include "sl_kafka.h"
+#include "sl_log.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -94,6 +95,10 @@ rd_kafka_conf_t *sl_kafka_conf(const struct sl_kafka_opts *o, char *err, size_t 
 		        o->tls.verify_hostname ? "https" : "none", err, errlen))
 			goto fail;
 	}
+	if (sasl && !strncmp(o->sasl.mechanism, "SCRAM", 5) && rd_kafka_version() < 0x020601ff)
+		sl_warn("librdkafka %s answers SCRAM challenges in a way Kafka 4.x brokers reject "
+		        "(fixed in librdkafka 2.6.1): SCRAM works only against brokers up to 3.9",
+		        rd_kafka_version_str());
 	if (sasl) {
 		if (set(c, "sasl.mechanisms", o->sasl.mechanism, err, errlen) ||
 		    set(c, "sasl.username", o->sasl.username, err, errlen) ||

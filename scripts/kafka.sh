@@ -15,6 +15,8 @@
 #   PLAINTEXT  -> SLUICE_BROKERS_PLAINTEXT
 #   SSL        -> SLUICE_BROKERS        (server certificate only)
 #   MTLS       -> SLUICE_BROKERS_MTLS   (client certificate required)
+#   SASL       -> SLUICE_BROKERS_SASL   (SASL_SSL, SCRAM-SHA-512 user
+#                 SLUICE_SASL_USER / SLUICE_SASL_PASSWORD)
 #   CONTROLLER -> KRaft controller, internal
 # State (data, logs, certificates, pid) lives in $SLUICE_KAFKA_DIR (default
 # <repo>/.run/kafka); `stop` reads the pid from there and kills only that.
@@ -26,6 +28,8 @@ CACHE=${SLUICE_CACHE:-$HOME/.cache/sluice}
 LIBS=$CACHE/kafka-$KAFKA_VERSION/libs
 DIR=${SLUICE_KAFKA_DIR:-$ROOT/.run/kafka}
 PASS=sluice-test
+SASL_USER=sluice
+SASL_PASS=sluice-scram-secret
 PARTITIONS=${SLUICE_PARTITIONS:-4}
 TOPIC=${SLUICE_TOPIC:-logs}
 
@@ -119,8 +123,9 @@ start() {
 	rm -rf "$DIR"
 	mkdir -p "$DIR/data"
 	make_certs
-	local p_plain p_ssl p_mtls p_ctl
+	local p_plain p_ssl p_mtls p_ctl p_sasl
 	p_plain=$(free_port)
+	p_sasl=$(free_port)
 	p_ssl=$(free_port)
 	p_mtls=$(free_port)
 	p_ctl=$(free_port)
@@ -139,9 +144,11 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$p_ctl
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$p_plain,SSL://127.0.0.1:$p_ssl,MTLS://127.0.0.1:$p_mtls,CONTROLLER://127.0.0.1:$p_ctl
-advertised.listeners=PLAINTEXT://127.0.0.1:$p_plain,SSL://127.0.0.1:$p_ssl,MTLS://127.0.0.1:$p_mtls
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$p_plain,SSL://127.0.0.1:$p_ssl,MTLS://127.0.0.1:$p_mtls,SASL://127.0.0.1:$p_sasl,CONTROLLER://127.0.0.1:$p_ctl
+advertised.listeners=PLAINTEXT://127.0.0.1:$p_plain,SSL://127.0.0.1:$p_ssl,MTLS://127.0.0.1:$p_mtls,SASL://127.0.0.1:$p_sasl
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL:SASL_SSL,CONTROLLER:PLAINTEXT
+listener.name.sasl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$DIR/data
 num.partitions=$PARTITIONS
@@ -166,7 +173,8 @@ ssl.endpoint.identification.algorithm=
 EOF
 	local cid
 	cid=$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$DIR/format.log")
-	java_cmd kafka.tools.StorageTool format -t "$cid" -c "$DIR/server.properties" >>"$DIR/format.log" 2>&1 || die "storage format failed: $(tail -5 "$DIR/format.log")"
+	java_cmd kafka.tools.StorageTool format -t "$cid" -c "$DIR/server.properties" \
+		--add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASS]" >>"$DIR/format.log" 2>&1 || die "storage format failed: $(tail -5 "$DIR/format.log")"
 	launch
 	cat >"$DIR/env" <<EOF
 export SLUICE_KAFKA_DIR=$DIR
@@ -176,6 +184,9 @@ export SLUICE_BROKERS_PLAINTEXT=127.0.0.1:$p_plain
 export SLUICE_TLS_CA=$DIR/certs/ca.crt
 export SLUICE_TLS_CERT=$DIR/certs/client.crt
 export SLUICE_TLS_KEY=$DIR/certs/client.key
+export SLUICE_BROKERS_SASL=127.0.0.1:$p_sasl
+export SLUICE_SASL_USER=$SASL_USER
+export SLUICE_SASL_PASSWORD=$SASL_PASS
 EOF
 	wait_ready "$p_plain"
 	create_topic "$TOPIC" "$PARTITIONS" "$p_plain"
