@@ -65,6 +65,8 @@ static const struct sl_opt tuning_opts[] = {
      3600000, .desc = "how long SIGTERM waits for in-flight deliveries"},
     {"linger", SL_OPT_DURATION, offsetof(struct sh_tuning, linger), "5ms", 0, 60000,
      .desc = "how long a batch waits to fill before it is sent"},
+    {"partial_timeout", SL_OPT_DURATION, offsetof(struct sh_tuning, partial_timeout), "5s", 0,
+     86400000, .desc = "how long a last line without newline waits for it before it ships"},
     {"log_level", SL_OPT_STR, offsetof(struct sh_tuning, log_level), "info",
      .desc = "debug, info, warn or error"},
     {0},

@@ -35,6 +35,7 @@ struct sh_tuning {
 	int64_t read_chunk;          /* bytes read from one file per turn */
 	int64_t shutdown_timeout;    /* ms to wait for in-flight deliveries */
 	int64_t linger;              /* ms librdkafka waits to fill a batch */
+	int64_t partial_timeout;     /* ms a line without newline waits for it */
 	char *log_level;
 };
 

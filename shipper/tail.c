@@ -443,6 +443,12 @@ static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, 
 				return -1;
 			if (!f->buf.len && !sl_pipe_pending(f->pipe))
 				close_file(t, f);
+		} else if (f->buf.len && !f->skipping &&
+		           now - f->idle_since > t->cfg->tuning.partial_timeout) {
+			/* a last line whose newline does not come: ship what is there;
+			 * whatever follows later starts a record of its own */
+			if (feed_lines(t, f, emit, ud, 1, now))
+				return -1;
 		}
 		return 0;
 	}

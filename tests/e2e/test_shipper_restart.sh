@@ -6,6 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 setup_pipeline
 start_aggregator
+export SLUICE_PARTIAL_TIMEOUT=1h
 start_shipper
 seq -f 'first batch %g' 1 5000 >"$T/logs/a.log"
 printf 'partial line without' >>"$T/logs/a.log"
@@ -27,6 +28,14 @@ start_shipper
 wait_count '*' 60001 90
 sleep 2
 [[ $(cli count '*') == 60001 ]] || fail "after kill -9: $(cli count '*') events for 60001 lines"
+# a line whose newline never comes ships after partial_timeout
+stop_pid "$SHIP_PID"
+SLUICE_PARTIAL_TIMEOUT=1s start_shipper
+printf 'no newline yet' >>"$T/logs/a.log"
+wait_count '"no newline yet"' 1 30
+printf ' and then more\n' >>"$T/logs/a.log"
+wait_count '"and then more"' 1 30
+[[ $(cli count '*') == 60003 ]] || fail "partial timeout: $(cli count '*') events"
 dups=$(curl -fs "http://127.0.0.1:$API_PORT/metrics" | awk '/^sluice_aggregator_duplicates_total/ {print $2}')
 echo "re-sent after kill -9 and dropped by id: $dups"
 stop_pid "$SHIP_PID"
