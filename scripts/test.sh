@@ -2,6 +2,7 @@
 # scripts/test.sh — the whole test suite, from a fresh machine:
 #   installs the Debian packages (scripts/deps.sh), builds with ASan+UBSan,
 #   checks formatting and a clang -Werror build, runs the Criterion unit tests,
+#   replays every fuzz target over its seeds and committed crashers,
 #   starts a real Kafka broker (scripts/kafka.sh), runs every end-to-end test
 #   in tests/e2e/ against it, and stops the broker, pass or fail.
 # Ends with one line "N passed, N failed". Exit status 0 only if all passed.
@@ -63,6 +64,11 @@ for t in $(cd "$BUILD" && ctest -N | sed -n 's/^ *Test *#[0-9]*: //p'); do
 	grep -h "Synthesis" "$BUILD/unit-$t.log" | sed "s/^/  $t: /" || true
 	record "unit/$t" $rc
 done
+
+step "fuzz targets: replay seeds and committed crashers (clang, ASan+UBSan)"
+rc=0
+SLUICE_FUZZ_BUILD=$BUILD-fuzz scripts/fuzz.sh replay || rc=$?
+record fuzz-replay $rc
 
 step "Kafka"
 export SLUICE_KAFKA_DIR=$BUILD/kafka
