@@ -72,7 +72,7 @@ void sl_buf_commit(struct sl_buf *b, size_t n)
 	b->data[b->len] = '\0';
 }
 
-int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
+int sl_buf_append_slow(struct sl_buf *b, const void *p, size_t n)
 {
 	char *w = sl_buf_reserve(b, n);
 	if (!w)
@@ -86,11 +86,6 @@ int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
 int sl_buf_puts(struct sl_buf *b, const char *s)
 {
 	return sl_buf_append(b, s, strlen(s));
-}
-
-int sl_buf_putc(struct sl_buf *b, char c)
-{
-	return sl_buf_append(b, &c, 1);
 }
 
 int sl_buf_printf(struct sl_buf *b, const char *fmt, ...)

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct sl_buf {
 	char *data; /* always NUL-terminated when len > 0 or after any append */
@@ -19,10 +20,31 @@ struct sl_buf {
 };
 
 /* Append n bytes. Returns 0, or -1 if the cap would be exceeded (nothing
- * appended). Aborts on out-of-memory. */
-int sl_buf_append(struct sl_buf *b, const void *p, size_t n);
+ * appended). Aborts on out-of-memory. The slow paths grow the buffer. */
+int sl_buf_append_slow(struct sl_buf *b, const void *p, size_t n);
 int sl_buf_puts(struct sl_buf *b, const char *s);
-int sl_buf_putc(struct sl_buf *b, char c);
+
+static inline int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap && (!b->max || b->len + n <= b->max)) {
+		if (n)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return sl_buf_append_slow(b, p, n);
+}
+
+static inline int sl_buf_putc(struct sl_buf *b, char c)
+{
+	if (b->len + 1 < b->cap && (!b->max || b->len + 1 <= b->max)) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return sl_buf_append_slow(b, &c, 1);
+}
 int sl_buf_printf(struct sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make room for n more bytes; returns a pointer to write them at (then add
  * them with sl_buf_commit), or NULL past the cap. */

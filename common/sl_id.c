@@ -27,7 +27,17 @@ void sl_id_make(const char *host, const char *source, uint64_t offset, char out[
 	in[n++] = 0;
 	for (int i = 7; i >= 0; i--)
 		in[n++] = (unsigned char)(offset >> (i * 8));
-	EVP_Digest(in, n, md, &mdlen, EVP_sha256(), NULL);
+	/* one context and one fetched SHA-256 per thread: EVP_Digest would
+	 * fetch the algorithm again for every event */
+	static _Thread_local EVP_MD_CTX *ctx;
+	static _Thread_local EVP_MD *sha256;
+	if (!ctx) {
+		ctx = EVP_MD_CTX_new();
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	}
+	if (!ctx || !sha256 || !EVP_DigestInit_ex2(ctx, sha256, NULL) ||
+	    !EVP_DigestUpdate(ctx, in, n) || !EVP_DigestFinal_ex(ctx, md, &mdlen))
+		EVP_Digest(in, n, md, &mdlen, EVP_sha256(), NULL);
 	static const char hex[] = "0123456789abcdef";
 	for (int i = 0; i < 16; i++) {
 		out[2 * i] = hex[md[i] >> 4];

@@ -9,10 +9,21 @@
 
 /* Bytes that end a plain run: control characters, '"', '\\', and any byte
  * >= 0x80 (which needs UTF-8 validation). */
-static inline int special(unsigned char c)
-{
-	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-}
+static const unsigned char special[256] = {
+#define S4(x)  x, x, x, x
+#define S16(x) S4(x), S4(x), S4(x), S4(x)
+    S16(1), S16(1), /* 0x00-0x1f */
+    0,      0,      1,      0,      0,      0,      0,      0,
+    0,      0,      0,      0,      0,      0,      0,      0, /* 0x20-0x2f: '"' */
+    S16(0),                                                    /* 0x30-0x3f */
+    S16(0),                                                    /* 0x40-0x4f */
+    0,      0,      0,      0,      0,      0,      0,      0,
+    0,      0,      0,      0,      1,      0,      0,      0,      /* 0x50-0x5f: '\\' */
+    S16(0), S16(0),                                                 /* 0x60-0x7f */
+    S16(1), S16(1), S16(1), S16(1), S16(1), S16(1), S16(1), S16(1), /* 0x80-0xff */
+#undef S16
+#undef S4
+};
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -76,7 +87,7 @@ void sl_json_escape(struct sl_buf *b, const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n) {
-		if (!special(u[i])) {
+		if (!special[u[i]]) {
 			i++;
 			continue;
 		}

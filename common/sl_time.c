@@ -32,6 +32,42 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Writes "YYYY-MM-DDTHH:MM:SS" (19 bytes) for secs since the epoch; the
+ * inverse of days_from_civil (after H. Hinnant). */
+static void civil(int64_t secs, char *out)
+{
+	int64_t days = secs / 86400, rem = secs % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (y < 0 || y > 9999) {
+		memcpy(out, "0000-01-01T00:00:00", 19);
+		return;
+	}
+	unsigned hh = (unsigned)(rem / 3600), mm = (unsigned)(rem / 60 % 60),
+	         ss = (unsigned)(rem % 60);
+	unsigned v[] = {(unsigned)y / 100, (unsigned)y % 100, m, d, hh, mm, ss};
+	static const char sep[] = {0, 0, '-', '-', 'T', ':', ':'};
+	char *p = out;
+	for (int i = 0; i < 7; i++) {
+		if (sep[i])
+			*p++ = sep[i];
+		*p++ = (char)('0' + v[i] / 10);
+		*p++ = (char)('0' + v[i] % 10);
+	}
+}
+
 size_t sl_time_format(int64_t ns, char *out)
 {
 	int64_t secs = ns / 1000000000, frac = ns % 1000000000;
@@ -39,10 +75,15 @@ size_t sl_time_format(int64_t ns, char *out)
 		frac += 1000000000;
 		secs--;
 	}
-	time_t t = (time_t)secs;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, SL_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* the date and time of day change once a second: keep the last one */
+	static _Thread_local int64_t last_secs = INT64_MIN;
+	static _Thread_local char last[20];
+	if (secs != last_secs) {
+		civil(secs, last);
+		last_secs = secs;
+	}
+	memcpy(out, last, 19);
+	size_t n = 19;
 	out[n++] = '.';
 	for (int i = 8; i >= 0; i--) {
 		out[n + (size_t)i] = (char)('0' + frac % 10);
