@@ -24,8 +24,9 @@ struct sl_kafka_sasl {
 struct sl_kafka_opts {
 	struct sl_strlist brokers;
 	char *topic;
-	char *group;       /* aggregator only */
-	char *compression; /* shipper only: lz4 zstd gzip snappy none */
+	char *group;         /* aggregator only */
+	char *compression;   /* shipper only: lz4 zstd gzip snappy none */
+	int64_t batch_bytes; /* shipper only: events of one file per message, up to this */
 	struct sl_kafka_tls tls;
 	struct sl_kafka_sasl sasl;
 	struct sl_strmap librdkafka; /* extra properties, passed through */

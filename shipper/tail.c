@@ -414,7 +414,7 @@ static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, 
 		if (size < pos || f->rewritten) {
 			/* ship what was read of the old content before starting over */
 			sl_pipe_flush(f->pipe, now, 1);
-			if (drain(f, emit, ud))
+			if (drain(f, emit, ud) || emit(ud, f, NULL))
 				return -1;
 			restart(f, f->rewritten ? "first line changed (truncated and rewritten)"
 			                        : "file shrank (copytruncate?)");
@@ -464,7 +464,8 @@ int64_t sh_tail_read(struct sh_tail *t, sh_emit_fn emit, void *ud)
 	int64_t total = 0, now = sl_mono_ms();
 	for (struct sh_file *f = t->files; f; f = f->next) {
 		int64_t n = read_file(t, f, emit, ud, now);
-		if (n < 0)
+		/* the file's turn ends: send what it batched */
+		if (n < 0 || emit(ud, f, NULL))
 			return -1;
 		total += n;
 	}
@@ -478,6 +479,7 @@ static void file_free(struct sh_file *f)
 	free(f->path);
 	free(f->key);
 	free(f->fifo);
+	sl_buf_free(&f->batch);
 	sl_pipe_free(f->pipe);
 	sl_buf_free(&f->buf);
 	free(f);
@@ -518,7 +520,7 @@ void sh_tail_reap(struct sh_tail *t)
 	struct sh_file **pp = &t->files;
 	while (*pp) {
 		struct sh_file *f = *pp;
-		if (f->closed && f->fifo_len == 0) {
+		if (f->closed && f->fifo_len == 0 && !f->batch.len) {
 			if (f->released && f->identity[0])
 				sh_cp_remember(t->cp, f->identity, f->acked);
 			*pp = f->next;

@@ -11,6 +11,9 @@
  * Complete lines go through the file's sl_pipe (parsers/pipeline.h); each
  * finished record goes to the emit callback, which returns 0 to go on, or 1
  * to stop (backpressure): the record is kept and offered again next turn.
+ * emit is also called with r == NULL at the end of each file's turn and
+ * before a file starts over: it must then send what it batched for the
+ * file (returning 1 if it could not yet).
  */
 #ifndef SH_TAIL_H
 #define SH_TAIL_H
@@ -57,6 +60,9 @@ struct sh_file {
 	} * fifo;
 	size_t fifo_cap, fifo_head, fifo_len;
 	struct sl_pipe *pipe; /* lines -> records (wrappers, multiline, parser) */
+	struct sl_buf batch;  /* events waiting to go as one Kafka message */
+	uint64_t batch_end;   /* offset past the last record in batch */
+	unsigned batch_n;     /* events in batch */
 	struct sl_event_ctx ctx;
 	uint64_t lines, bytes; /* counters */
 };
