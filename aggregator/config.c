@@ -9,8 +9,15 @@
 
 #include "sl_log.h"
 
+#define STO(f) offsetof(struct ag_config, storage.f) - offsetof(struct ag_config, storage)
 static const struct sl_opt storage_opts[] = {
-    {"dir", SL_OPT_STR, 0, "/var/lib/sluice/aggregator", .desc = "where events are stored"},
+    {"dir", SL_OPT_STR, STO(dir), "/var/lib/sluice/aggregator", .desc = "where events are stored"},
+    {"block_size", SL_OPT_SIZE, STO(block_size), "1MiB", 4096, 64 << 20,
+     .desc = "events (raw JSON bytes) per compressed block"},
+    {"segment_max", SL_OPT_SIZE, STO(segment_max), "1GiB", 1 << 20, 1LL << 40,
+     .desc = "raw bytes after which a segment file is sealed"},
+    {"compression", SL_OPT_INT, STO(compression), "1", 1, 9,
+     .desc = "zlib level of the blocks (1 fastest, 9 smallest)"},
     {0},
 };
 
@@ -22,6 +29,12 @@ static const struct sl_opt api_opts[] = {
      .desc = "longest query accepted"},
     {"max_results", SL_OPT_INT, API(max_results), "1000000", 1, 1000000000,
      .desc = "most events one search returns, even with limit=0"},
+    {"timeout", SL_OPT_DURATION, API(timeout), "30s", 100, 3600000,
+     .desc = "longest a search or count may run before it is answered with an error"},
+    {"max_tails", SL_OPT_INT, API(max_tails), "64", 1, 100000,
+     .desc = "most tail streams open at once"},
+    {"workers", SL_OPT_INT, API(workers), "2", 1, 64,
+     .desc = "threads that run searches and counts (the event loop stays free)"},
     {0},
 };
 
@@ -31,6 +44,9 @@ static const struct sl_opt tuning_opts[] = {
      .desc = "events written and fsynced together before offsets are committed"},
     {"batch_wait", SL_OPT_DURATION, TUN(batch_wait), "200ms", 1, 60000,
      .desc = "how long a batch waits to fill"},
+    {"flush_interval", SL_OPT_DURATION, TUN(flush_interval), "5s", 10, 600000,
+     .desc = "longest events stay in memory (searchable) before their block is written and "
+             "their offsets committed"},
     {"log_level", SL_OPT_STR, TUN(log_level), "info", .desc = "debug, info, warn or error"},
     {0},
 };

@@ -13,15 +13,22 @@ struct ag_config {
 	struct sl_kafka_opts kafka;
 	struct {
 		char *dir;
+		int64_t block_size;  /* raw bytes of events per block */
+		int64_t segment_max; /* raw bytes per segment file */
+		int64_t compression; /* zlib level */
 	} storage;
 	struct {
 		char *listen;
 		int64_t max_query; /* bytes */
 		int64_t max_results;
+		int64_t timeout;   /* ms a search or count may run */
+		int64_t max_tails; /* concurrent tail streams */
+		int64_t workers;   /* threads that run searches and counts */
 	} api;
 	struct {
-		int64_t batch_max;  /* events written and fsynced together */
-		int64_t batch_wait; /* ms a batch waits to fill */
+		int64_t batch_max;      /* events written and fsynced together */
+		int64_t batch_wait;     /* ms a batch waits to fill */
+		int64_t flush_interval; /* ms events wait in memory before their block is written */
 		char *log_level;
 	} tuning;
 	/* sections that later issues implement: accepted, not yet applied */

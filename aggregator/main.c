@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "api.h"
 #include "config.h"
@@ -109,8 +110,14 @@ int main(int argc, char **argv)
 		sl_warn("retention, alerts and auth are accepted but not applied yet");
 	signal(SIGPIPE, SIG_IGN);
 	struct event *sigterm = NULL, *sigint = NULL, *tick = NULL;
+	evthread_use_pthreads(); /* API workers wake the loop from their threads */
 	a.base = event_base_new();
-	if (ag_store_open(&a.store, a.cfg.storage.dir))
+	struct ag_store_opts so;
+	ag_store_defaults(&so);
+	so.block_size = (size_t)a.cfg.storage.block_size;
+	so.segment_max = (uint64_t)a.cfg.storage.segment_max;
+	so.level = (int)a.cfg.storage.compression;
+	if (ag_store_open(&a.store, a.cfg.storage.dir, &so))
 		goto out;
 	if (ag_ingest_start(&a.ingest, &a.cfg, &a.store))
 		goto out;

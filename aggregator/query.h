@@ -1,39 +1,105 @@
 /*
- * query — the search query language (first slice).
+ * query — the search query language (docs/searching.md is the reference).
  *
- *   word            a whole token of `message`, case-insensitive
- *   "a phrase"      consecutive tokens of `message`
- *   field:value     the field's value is exactly value (numbers as written)
- *   field:"a b"     the same with spaces
- *   *               every event
- *   AND             optional between terms; terms are ANDed
+ *   word  "a phrase"  pre*  /regex/   tokens of `message`, any case
+ *   field:value  field:"a b"          the field's value exactly (numbers as numbers)
+ *   field:pre*  field:/regex/  field:*
+ *   field>N  field>=N  field<N  field<=N  field:[a TO b]  field:{a TO b}
+ *   _exists_:field                    the field is present
+ *   AND  OR  NOT  -term  ( )          NOT binds tightest, then AND, then OR;
+ *                                     terms side by side are ANDed
+ *   *                                 every event
  *
- * Errors name the column: "query:1:7: expected a value after ':'".
+ * Errors name the line and column: "query:1:17: expected ')'".
+ *
+ * A parsed query is matched against flattened events (fields.h), and it can
+ * tell from a block's token filter whether the block may hold a match
+ * (ag_query_may_match), which is how searches skip blocks.
  */
 #ifndef AG_QUERY_H
 #define AG_QUERY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <yajl/yajl_tree.h>
 
-enum ag_qkind { AG_Q_ALL, AG_Q_PHRASE, AG_Q_FIELD, AG_Q_AND };
+#include "fields.h"
+
+enum ag_qkind {
+	AG_Q_ALL,     /* every event */
+	AG_Q_PHRASE,  /* consecutive tokens of message (one token: a word) */
+	AG_Q_WPREFIX, /* a token of message starting with value (lower-cased) */
+	AG_Q_EQ,      /* field == value */
+	AG_Q_PREFIX,  /* field's value text starts with value */
+	AG_Q_REGEX,   /* field's value text (message when field is NULL) matches */
+	AG_Q_RANGE,   /* field within lo..hi */
+	AG_Q_EXISTS,  /* field, or a field under it (field.x), is present */
+	AG_Q_AND,
+	AG_Q_OR,
+	AG_Q_NOT, /* kids[0] */
+};
 
 struct ag_qnode {
 	enum ag_qkind kind;
-	char *field;   /* AG_Q_FIELD */
-	char *value;   /* AG_Q_FIELD */
-	char **tokens; /* AG_Q_PHRASE: lower-cased tokens */
+	char *field; /* EQ, PREFIX, REGEX (NULL: message), RANGE, EXISTS */
+	char *value; /* EQ, PREFIX, WPREFIX, REGEX (the pattern) */
+	size_t vlen;
+	int is_num;    /* EQ: value is a number; RANGE: both bounds are numbers or open */
+	double num;    /* EQ */
+	char **tokens; /* PHRASE: lower-cased tokens */
 	size_t ntok;
-	struct ag_qnode **kids; /* AG_Q_AND */
+	/* RANGE: a bound is open when its string is NULL */
+	char *lo_s, *hi_s;
+	double lo, hi;
+	int lo_incl, hi_incl;
+	void *re, *md;          /* REGEX: pcre2_code, pcre2_match_data (not shared by threads) */
+	struct ag_qnode **kids; /* AND, OR, NOT */
 	size_t n;
 };
 
-/* Parses q. Returns the tree (free with ag_query_free) or NULL with a
- * "query:1:COL: message" in err. */
+/* Parses q. Returns the tree (the caller frees it with ag_query_free) or NULL
+ * with "query:LINE:COL: message" in err. An empty query matches everything. */
 struct ag_qnode *ag_query_parse(const char *q, char *err, size_t errlen);
+/* Frees a tree from ag_query_parse; NULL is fine. */
 void ag_query_free(struct ag_qnode *n);
-/* 1 if the event (a parsed JSON object) matches. */
+/* Builds AND(a, b), taking ownership of both (either may be NULL). */
+struct ag_qnode *ag_query_and(struct ag_qnode *a, struct ag_qnode *b);
+/* 1 if the flattened event matches. Matching uses the node's regex scratch,
+ * so one tree is matched by one thread at a time. */
+int ag_query_match_event(const struct ag_qnode *n, const struct ag_event *ev);
+/* 1 if the event (a parsed JSON object) matches: flattens it first. */
 int ag_query_match(const struct ag_qnode *n, yajl_val ev);
+/* 1 if the query can match nothing but events the whole tree matches
+ * everything (a `*` query): lets a scan skip parsing. */
+int ag_query_is_all(const struct ag_qnode *n);
+
+/* Index keys: every key ag_index_keys gives for an event is put in its
+ * block's filter; ag_query_may_match asks the filter (through test) for
+ * the keys a match would need and returns 0 only if no event of the block
+ * can match. */
+void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud);
+int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h), void *ud);
+
+/* A cheap test on an event's raw JSON text before it is parsed: the literals
+ * every match must contain (tokens case-insensitively, exact values and
+ * field names as they are). Valid only for lines without a backslash, where
+ * every decoded character is written as itself. */
+struct ag_prefilter {
+	struct ag_literal {
+		char *s;
+		size_t n;
+		int ci; /* compare ASCII letters case-insensitively */
+	} * lit;
+	size_t n;
+};
+
+/* Fills pf for q (pf->n may be 0: no test). Free with ag_prefilter_free. */
+void ag_prefilter_build(const struct ag_qnode *q, struct ag_prefilter *pf);
+void ag_prefilter_free(struct ag_prefilter *pf);
+/* 0 if line[0..len) cannot match (it has no backslash and lacks a literal),
+ * else 1. */
+int ag_prefilter_pass(const struct ag_prefilter *pf, const char *line, size_t len);
+
 /* Splits text into the tokens words are matched against: runs of letters,
  * digits, '_' and non-ASCII bytes. Calls fn for each; stops if fn returns 1. */
 void ag_tokenize(const char *s, size_t n, int (*fn)(void *, const char *, size_t), void *ud);

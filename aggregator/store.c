@@ -1,20 +1,82 @@
 /*
- * store — append-only event file, recovery, index and id set.
+ * store — segments, blocks, recovery, id filters, scans.
+ *
+ * A segment file (.seg) is a sequence of blocks, each a 64-byte header and a
+ * body: the block's token filter, then the zlib-compressed events. A sealed
+ * segment also has an index file (.idx, written once: temp file, fsync,
+ * rename): the block table, the sorted ids of its events and an id filter.
+ * See docs/storage.md.
  */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_tree.h>
+#include <zlib.h>
 
+#include "bloom.h"
 #include "sl_id.h"
 #include "sl_log.h"
 #include "sl_time.h"
+
+#define BLK_MAGIC     0x31424c53u /* "SLB1" */
+#define IDX_MAGIC     0x31584c53u /* "SLX1" */
+#define BLK_HDR       64
+#define IDX_HDR       64
+#define IDX_ENT       48
+#define EV_ENT        12 /* per event in a block's raw data: i64 time, u32 len */
+#define BLOOM_BITS    10
+#define ID_BLOOM_BITS 16
+#define NS_PER_DAY    (86400LL * 1000000000LL)
+
+/* ================================================================== */
+/* Little-endian helpers                                              */
+/* ================================================================== */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v = 0;
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint32_t crc(const void *p, size_t n)
+{
+	return (uint32_t)crc32(0L, p, (uInt)n);
+}
+
+/* ================================================================== */
+/* Ids                                                                */
+/* ================================================================== */
 
 static int hexval(int c)
 {
@@ -48,8 +110,15 @@ void ag_id_parse(const char *id, uint64_t out[2])
 		out[1] = 1; /* {0,0} marks an empty slot */
 }
 
+static uint64_t id_hash(const uint64_t id[2])
+{
+	return ag_hash(id, 16);
+}
+
 static void idset_grow(struct ag_idset *set);
 
+/* Adds id (the set grows; freed by idset_free); returns 1 if it was there
+ * already. */
 static int idset_add(struct ag_idset *set, const uint64_t id[2])
 {
 	if ((set->n + 1) * 2 > set->cap)
@@ -66,9 +135,23 @@ static int idset_add(struct ag_idset *set, const uint64_t id[2])
 	return 0;
 }
 
+static int idset_has(const struct ag_idset *set, const uint64_t id[2])
+{
+	if (!set->cap)
+		return 0;
+	size_t mask = set->cap - 1, i = (size_t)(id[0] ^ (id[1] * 0x9E3779B97F4A7C15ULL)) & mask;
+	while (set->v[i][0] || set->v[i][1]) {
+		if (set->v[i][0] == id[0] && set->v[i][1] == id[1])
+			return 1;
+		i = (i + 1) & mask;
+	}
+	return 0;
+}
+
+/* Replaces set->v with a table twice the size (freeing the old one). */
 static void idset_grow(struct ag_idset *set)
 {
-	struct ag_idset bigger = {.cap = set->cap ? set->cap * 2 : 1 << 16};
+	struct ag_idset bigger = {.cap = set->cap ? set->cap * 2 : 1 << 12};
 	bigger.v = sl_calloc(bigger.cap, sizeof *bigger.v);
 	for (size_t i = 0; i < set->cap; i++)
 		if (set->v[i][0] || set->v[i][1])
@@ -77,56 +160,572 @@ static void idset_grow(struct ag_idset *set)
 	*set = bigger;
 }
 
-int ag_store_check_id(struct ag_store *s, const uint64_t id[2])
+static void idset_free(struct ag_idset *set)
 {
-	if (idset_add(&s->ids, id)) {
-		s->dropped_duplicates++;
-		return 1;
+	free(set->v);
+	memset(set, 0, sizeof *set);
+}
+
+static int id_cmp(const uint8_t *a, const uint64_t id[2])
+{
+	uint64_t x0 = get64(a), x1 = get64(a + 8);
+	if (x0 != id[0])
+		return x0 < id[0] ? -1 : 1;
+	if (x1 != id[1])
+		return x1 < id[1] ? -1 : 1;
+	return 0;
+}
+
+static int sorted_has(const uint8_t *ids, uint64_t n, const uint64_t id[2])
+{
+	uint64_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		int c = id_cmp(ids + mid * 16, id);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return 0;
 }
 
-static void index_push(struct ag_store *s, int64_t t, uint64_t off, uint32_t len)
+int ag_store_seen(struct ag_store *s, const uint64_t id[2])
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 65536;
-		s->v = sl_realloc(s->v, s->cap * sizeof *s->v);
-	}
-	s->v[s->n].time_ns = t;
-	s->v[s->n].off = off;
-	s->v[s->n].len = len;
-	s->n++;
-}
-
-/* Indexes one stored line during recovery. */
-static void recover_line(struct ag_store *s, char *line, size_t len, uint64_t off)
-{
-	char save = line[len];
-	line[len] = '\0';
-	yajl_val ev = yajl_tree_parse(line, NULL, 0);
-	line[len] = save;
-	int64_t t = 0;
-	if (ev) {
-		const char *tp[] = {"time", NULL}, *ip[] = {"id", NULL};
-		yajl_val tv = yajl_tree_get(ev, tp, yajl_t_string);
-		yajl_val iv = yajl_tree_get(ev, ip, yajl_t_string);
-		if (tv)
-			sl_time_parse(tv->u.string, strlen(tv->u.string), &t);
-		if (iv) {
-			uint64_t id[2];
-			ag_id_parse(iv->u.string, id);
-			idset_add(&s->ids, id);
+	uint64_t h = id_hash(id);
+	for (size_t i = 0; i < s->nsegs; i++) {
+		struct ag_segment *g = s->segs[i];
+		if (g->sealed) {
+			if (ag_bloom_test(g->id_bloom, g->id_bloom_len, h) &&
+			    sorted_has(g->ids, g->nids, id))
+				return 1;
+		} else if (idset_has(&g->open_ids, id)) {
+			return 1;
 		}
-		yajl_tree_free(ev);
 	}
-	index_push(s, t, off, (uint32_t)len);
+	return 0;
 }
 
-int ag_store_open(struct ag_store *s, const char *dir)
+/* ================================================================== */
+/* Files                                                              */
+/* ================================================================== */
+
+static int write_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = pwrite(fd, c, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n, uint64_t off)
+{
+	char *c = p;
+	while (n) {
+		ssize_t r = pread(fd, c, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* ================================================================== */
+/* Segments                                                           */
+/* ================================================================== */
+
+static void day_str(int64_t day, char out[32])
+{
+	time_t t = (time_t)(day * 86400);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, 32, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static int64_t day_of(int64_t ns)
+{
+	int64_t d = ns / NS_PER_DAY;
+	if (ns < 0 && d * NS_PER_DAY != ns)
+		d--;
+	return d;
+}
+
+/* Allocates a segment (freed by seg_free) and adds it to the store. */
+static struct ag_segment *seg_new(struct ag_store *s, const char *path, const char *cls,
+                                  int64_t day, uint64_t gen)
+{
+	struct ag_segment *g = sl_calloc(1, sizeof *g);
+	g->path = sl_strdup(path);
+	g->fd = -1;
+	snprintf(g->cls, sizeof g->cls, "%s", cls);
+	g->day = day;
+	g->gen = gen;
+	if (s->nsegs == s->cap_segs) {
+		s->cap_segs = s->cap_segs ? s->cap_segs * 2 : 16;
+		s->segs = sl_realloc(s->segs, s->cap_segs * sizeof *s->segs);
+	}
+	s->segs[s->nsegs++] = g;
+	if (gen >= s->next_gen)
+		s->next_gen = gen + 1;
+	return g;
+}
+
+static void seg_free(struct ag_segment *g)
+{
+	if (g->fd >= 0)
+		close(g->fd);
+	if (g->map)
+		munmap(g->map, g->map_len);
+	idset_free(&g->open_ids);
+	sl_buf_free(&g->pend);
+	free(g->pe);
+	free(g->keys);
+	free(g->path);
+	free(g);
+}
+
+/* Reads a block header's fields into b. */
+static void hdr_decode(const uint8_t *h, struct ag_block *b)
+{
+	b->count = get32(h + 12);
+	b->raw_len = get32(h + 16);
+	b->zlen = get32(h + 20);
+	b->bloom_len = get32(h + 24);
+	b->tmin = (int64_t)get64(h + 32);
+	b->tmax = (int64_t)get64(h + 40);
+}
+
+/* Allocates a copy of tmpl (freed by ag_store_close) and publishes it; the
+ * caller holds the write lock or is alone. */
+static void block_add(struct ag_store *s, struct ag_segment *g, const struct ag_block *tmpl)
+{
+	struct ag_block *b = sl_malloc(sizeof *b);
+	*b = *tmpl;
+	b->seg = g;
+	if (s->nblocks == s->cap_blocks) {
+		s->cap_blocks = s->cap_blocks ? s->cap_blocks * 2 : 256;
+		s->blocks = sl_realloc(s->blocks, s->cap_blocks * sizeof *s->blocks);
+	}
+	s->blocks[s->nblocks++] = b;
+	s->events += b->count;
+	s->raw_bytes += b->raw_len;
+	s->disk_bytes += BLK_HDR + b->bloom_len + b->zlen;
+	g->nevents += b->count;
+	g->raw_bytes += b->raw_len;
+}
+
+static void idx_path(const struct ag_segment *g, char *out, size_t n)
+{
+	snprintf(out, n, "%.*s.idx", (int)(strlen(g->path) - 4), g->path);
+}
+
+static int id_pair_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	if (x[1] != y[1])
+		return x[1] < y[1] ? -1 : 1;
+	return 0;
+}
+
+/* Writes the segment's index (blocks, sorted ids, id filter) and maps it;
+ * the mapping belongs to g (unmapped by seg_free). ids (n of them, 16 bytes
+ * each) is sorted here and stays the caller's. Returns 0 or -1. */
+static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*ids)[2],
+                           size_t nids)
+{
+	char path[4200], tmp[4300];
+	idx_path(g, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	size_t nb = 0;
+	for (size_t i = 0; i < s->nblocks; i++)
+		nb += s->blocks[i]->seg == g;
+	size_t blen = ag_bloom_size(nids, ID_BLOOM_BITS);
+	size_t len = IDX_HDR + nb * IDX_ENT + nids * 16 + blen;
+	uint8_t *buf = sl_calloc(1, len), *p = buf + IDX_HDR;
+	for (size_t i = 0; i < s->nblocks; i++) {
+		const struct ag_block *b = s->blocks[i];
+		if (b->seg != g)
+			continue;
+		put64(p, b->off);
+		put32(p + 8, b->count);
+		put32(p + 12, b->raw_len);
+		put32(p + 16, b->zlen);
+		put32(p + 20, b->bloom_len);
+		put64(p + 24, (uint64_t)b->tmin);
+		put64(p + 32, (uint64_t)b->tmax);
+		p += IDX_ENT;
+	}
+	qsort(ids, nids, 16, id_pair_cmp);
+	uint8_t *bloom = buf + IDX_HDR + nb * IDX_ENT + nids * 16;
+	for (size_t i = 0; i < nids; i++) {
+		put64(p, ids[i][0]);
+		put64(p + 8, ids[i][1]);
+		p += 16;
+		ag_bloom_add(bloom, blen, id_hash(ids[i]));
+	}
+	put32(buf, IDX_MAGIC);
+	put32(buf + 8, (uint32_t)nb);
+	put64(buf + 16, nids);
+	put64(buf + 24, blen);
+	put32(buf + 32, crc(buf + IDX_HDR, nb * IDX_ENT));
+	put32(buf + 4, crc(buf + 8, IDX_HDR - 8));
+	int rc = -1, fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write_all(fd, buf, len, 0) || fsync(fd)) {
+		sl_error("%s: cannot write: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) || fsync_dir(s->dir)) {
+		sl_error("%s: cannot rename: %s", path, strerror(errno));
+		goto out;
+	}
+	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		sl_error("%s: cannot map: %s", path, strerror(errno));
+		goto out;
+	}
+	g->map = m;
+	g->map_len = len;
+	s->disk_bytes += len;
+	g->ids = g->map + IDX_HDR + nb * IDX_ENT;
+	g->nids = nids;
+	g->id_bloom = g->ids + nids * 16;
+	g->id_bloom_len = blen;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* Maps a sealed segment's index and publishes its blocks. Returns 0, or -1
+ * when the index is missing or damaged (the segment is then recovered). */
+static int seg_load_index(struct ag_store *s, struct ag_segment *g)
+{
+	char path[4200];
+	idx_path(g, path, sizeof path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	uint8_t *m = MAP_FAILED;
+	if (fstat(fd, &st) || st.st_size < IDX_HDR)
+		goto bad;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		goto bad;
+	uint32_t nb = get32(m + 8);
+	uint64_t nids = get64(m + 16), blen = get64(m + 24);
+	if (get32(m) != IDX_MAGIC || get32(m + 4) != crc(m + 8, IDX_HDR - 8) ||
+	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * IDX_ENT + nids * 16 + blen ||
+	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * IDX_ENT))
+		goto bad;
+	close(fd);
+	g->map = m;
+	g->map_len = (size_t)st.st_size;
+	s->disk_bytes += g->map_len;
+	g->ids = m + IDX_HDR + (size_t)nb * IDX_ENT;
+	g->nids = nids;
+	g->id_bloom = g->ids + nids * 16;
+	g->id_bloom_len = (size_t)blen;
+	g->sealed = 1;
+	for (uint32_t i = 0; i < nb; i++) {
+		const uint8_t *e = m + IDX_HDR + (size_t)i * IDX_ENT;
+		struct ag_block b = {
+		    .off = get64(e),
+		    .count = get32(e + 8),
+		    .raw_len = get32(e + 12),
+		    .zlen = get32(e + 16),
+		    .bloom_len = get32(e + 20),
+		    .tmin = (int64_t)get64(e + 24),
+		    .tmax = (int64_t)get64(e + 32),
+		};
+		block_add(s, g, &b);
+		g->size = b.off + BLK_HDR + b.bloom_len + b.zlen;
+	}
+	return 0;
+bad:
+	sl_warn("%s: damaged index; rebuilding it from the segment", path);
+	if (m != MAP_FAILED)
+		munmap(m, (size_t)st.st_size);
+	close(fd);
+	unlink(path);
+	return -1;
+}
+
+/* Reads and inflates block b into raw (reset first). Returns 0 or -1. */
+static int block_read(const struct ag_block *b, struct sl_buf *z, struct sl_buf *raw)
+{
+	sl_buf_reset(z);
+	sl_buf_reset(raw);
+	char *zp = sl_buf_reserve(z, b->zlen);
+	char *rp = sl_buf_reserve(raw, b->raw_len);
+	if (read_all(b->seg->fd, zp, b->zlen, b->off + BLK_HDR + b->bloom_len))
+		return -1;
+	uLongf rl = b->raw_len;
+	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, b->zlen) != Z_OK || rl != b->raw_len)
+		return -1;
+	sl_buf_commit(raw, rl);
+	return 0;
+}
+
+/* Calls fn(ud, time, line, len) for each event of a block's raw data.
+ * Returns 0, or -1 if the data is inconsistent. */
+static int raw_each(const struct ag_block *b, const char *raw,
+                    int (*fn)(void *, int64_t, const char *, size_t, uint32_t), void *ud)
+{
+	uint64_t off = (uint64_t)b->count * EV_ENT;
+	if (off > b->raw_len)
+		return -1;
+	for (uint32_t i = 0; i < b->count; i++) {
+		const uint8_t *e = (const uint8_t *)raw + (size_t)i * EV_ENT;
+		uint32_t len = get32(e + 8);
+		if (off + len > b->raw_len)
+			return -1;
+		if (fn(ud, (int64_t)get64(e), raw + off, len, i))
+			return 0;
+		off += len;
+	}
+	return 0;
+}
+
+struct recover_ud {
+	uint64_t (*ids)[2]; /* the ids of the block being checked */
+	size_t n, cap;
+	struct ag_event ev;
+};
+
+/* Collects an event's id (the vector grows; seg_recover frees it). */
+static int recover_event(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
+{
+	struct recover_ud *r = ud;
+	if (ag_event_parse(&r->ev, line, len))
+		return 0;
+	const struct ag_field *f = ag_event_get(&r->ev, "id");
+	if (!f)
+		return 0;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 1024;
+		r->ids = sl_realloc(r->ids, r->cap * sizeof *r->ids);
+	}
+	ag_id_parse(f->val, r->ids[r->n++]);
+	return 0;
+}
+
+/* Checks the block at off: header and body CRCs, and that it inflates. On
+ * success fills b and the ids of its events into r. Returns 0 or -1. */
+static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct ag_block *b,
+                       struct recover_ud *r, struct sl_buf *body, struct sl_buf *z,
+                       struct sl_buf *raw)
+{
+	uint8_t h[BLK_HDR];
+	if (off + BLK_HDR > size || read_all(g->fd, h, BLK_HDR, off) || get32(h) != BLK_MAGIC ||
+	    get32(h + 4) != crc(h + 8, BLK_HDR - 8))
+		return -1;
+	*b = (struct ag_block){.seg = g, .off = off};
+	hdr_decode(h, b);
+	uint64_t blen = (uint64_t)b->bloom_len + b->zlen;
+	if (off + BLK_HDR + blen > size)
+		return -1;
+	sl_buf_reset(body);
+	char *bp = sl_buf_reserve(body, (size_t)blen);
+	if (read_all(g->fd, bp, (size_t)blen, off + BLK_HDR) ||
+	    get32(h + 8) != crc(bp, (size_t)blen))
+		return -1;
+	r->n = 0;
+	if (block_read(b, z, raw) || raw_each(b, raw->data, recover_event, r))
+		return -1;
+	return 0;
+}
+
+/* The offset of the next good block after a damaged one at off, or size. */
+static uint64_t resync(struct ag_segment *g, uint64_t off, uint64_t size, struct recover_ud *r,
+                       struct sl_buf *body, struct sl_buf *z, struct sl_buf *raw)
+{
+	static const char magic[4] = {'S', 'L', 'B', '1'};
+	char win[1 << 16];
+	struct ag_block b;
+	for (uint64_t pos = off + 1; pos + BLK_HDR <= size;) {
+		size_t want = size - pos < sizeof win ? (size_t)(size - pos) : sizeof win;
+		if (read_all(g->fd, win, want, pos))
+			return size;
+		for (size_t k = 0; k + 4 <= want; k++) {
+			if (memcmp(win + k, magic, 4))
+				continue;
+			if (check_block(g, pos + k, size, &b, r, body, z, raw) == 0)
+				return pos + k;
+		}
+		pos += want > 3 ? want - 3 : want;
+	}
+	return size;
+}
+
+/* Checks every block of a segment a crash left open (its buffers are freed
+ * here; the blocks it publishes belong to the store). A damaged block with
+ * good blocks after it is skipped (and logged); a torn or damaged tail is
+ * cut off. Publishes the good blocks with their ids. An empty segment is
+ * deleted (*gone set). Returns 0 or -1. */
+static int seg_recover(struct ag_store *s, struct ag_segment *g, int *gone)
+{
+	struct stat st;
+	uint64_t off = 0, size;
+	struct sl_buf body = {0}, z = {0}, raw = {0};
+	struct recover_ud r = {0};
+	struct ag_block b;
+	int rc = -1;
+	*gone = 0;
+	if (fstat(g->fd, &st))
+		goto out;
+	size = (uint64_t)st.st_size;
+	while (off < size) {
+		if (check_block(g, off, size, &b, &r, &body, &z, &raw)) {
+			uint64_t next = resync(g, off, size, &r, &body, &z, &raw);
+			if (next >= size)
+				break; /* a torn tail */
+			sl_error("%s: skipping %llu damaged bytes at offset %llu", g->path,
+			         (unsigned long long)(next - off), (unsigned long long)off);
+			off = next;
+			continue; /* check_block succeeds again at next */
+		}
+		for (size_t i = 0; i < r.n; i++)
+			idset_add(&g->open_ids, r.ids[i]);
+		block_add(s, g, &b);
+		off += BLK_HDR + b.bloom_len + b.zlen;
+	}
+	if (off < size) {
+		sl_warn("%s: cutting %llu bytes of a torn or damaged tail (never committed; "
+		        "Kafka delivers those events again)",
+		        g->path, (unsigned long long)(size - off));
+		if (ftruncate(g->fd, (off_t)off) || fsync(g->fd)) {
+			sl_error("%s: cannot truncate: %s", g->path, strerror(errno));
+			goto out;
+		}
+	}
+	g->size = off;
+	if (!g->nevents) {
+		unlink(g->path);
+		*gone = 1;
+	}
+	rc = 0;
+out:
+	sl_buf_free(&body);
+	sl_buf_free(&z);
+	sl_buf_free(&raw);
+	free(r.ids);
+	ag_event_free(&r.ev);
+	return rc;
+}
+
+/* Writes the index of an open segment and marks it sealed. Writer only. */
+static int seg_seal(struct ag_store *s, struct ag_segment *g)
+{
+	if (g->sealed || g->fd < 0 || !g->nevents)
+		return 0;
+	uint64_t(*ids)[2] = sl_malloc((g->open_ids.n ? g->open_ids.n : 1) * 16);
+	size_t n = 0;
+	for (size_t i = 0; i < g->open_ids.cap; i++)
+		if (g->open_ids.v[i][0] || g->open_ids.v[i][1]) {
+			ids[n][0] = g->open_ids.v[i][0];
+			ids[n][1] = g->open_ids.v[i][1];
+			n++;
+		}
+	int rc = seg_write_index(s, g, ids, n);
+	free(ids);
+	if (rc)
+		return -1;
+	g->sealed = 1;
+	idset_free(&g->open_ids);
+	sl_debug("%s: sealed (%llu events)", g->path, (unsigned long long)g->nevents);
+	return 0;
+}
+
+/* ================================================================== */
+/* Open and close                                                     */
+/* ================================================================== */
+
+void ag_store_defaults(struct ag_store_opts *o)
+{
+	o->block_size = 1 << 20;
+	o->segment_max = 1ULL << 30;
+	o->level = 1;
+	o->seal_idle_ms = 10 * 60 * 1000;
+	o->recent = 16384;
+}
+
+/* Parses "<cls>-<YYYYMMDD>-<gen>.seg". Returns 0 or -1. */
+static int parse_seg_name(const char *name, char *cls, size_t clen, int64_t *day, uint64_t *gen)
+{
+	size_t n = strlen(name);
+	if (n < 5 || strcmp(name + n - 4, ".seg"))
+		return -1;
+	const char *d2 = NULL, *d1 = NULL;
+	for (const char *p = name + n - 4; p > name; p--) {
+		if (p[-1] == '-') {
+			if (!d2)
+				d2 = p - 1;
+			else {
+				d1 = p - 1;
+				break;
+			}
+		}
+	}
+	if (!d1 || !d2 || d2 - d1 != 9 || (size_t)(d1 - name) >= clen || d1 == name)
+		return -1;
+	int y, m, d;
+	if (sscanf(d1 + 1, "%4d%2d%2d", &y, &m, &d) != 3)
+		return -1;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+	*day = (int64_t)timegm(&tm) / 86400;
+	char *end;
+	*gen = strtoull(d2 + 1, &end, 10);
+	if (strcmp(end, ".seg"))
+		return -1;
+	memcpy(cls, name, (size_t)(d1 - name));
+	cls[d1 - name] = '\0';
+	return 0;
+}
+
+static int import_first_slice(struct ag_store *s);
+
+int ag_store_open(struct ag_store *s, const char *dir, const struct ag_store_opts *o)
 {
 	memset(s, 0, sizeof *s);
-	s->fd = -1;
 	pthread_rwlock_init(&s->lock, NULL);
+	if (o)
+		s->o = *o;
+	else
+		ag_store_defaults(&s->o);
+	if (s->o.recent < 16)
+		s->o.recent = 16;
+	s->ring = sl_calloc(s->o.recent, sizeof *s->ring);
+	s->dir = sl_strdup(dir);
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s", dir);
 	for (char *p = tmp + 1; *p; p++) {
@@ -140,96 +739,629 @@ int ag_store_open(struct ag_store *s, const char *dir)
 		sl_error("storage.dir %s: cannot create: %s", dir, strerror(errno));
 		return -1;
 	}
-	size_t n = strlen(dir) + 32;
-	s->path = sl_malloc(n);
-	snprintf(s->path, n, "%s/events.ndjson", dir);
-	s->fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (s->fd < 0) {
-		sl_error("%s: cannot open: %s", s->path, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d) {
+		sl_error("storage.dir %s: cannot open: %s", dir, strerror(errno));
 		return -1;
 	}
-	struct stat st;
-	fstat(s->fd, &st);
-	uint64_t size = (uint64_t)st.st_size, off = 0, good = 0;
-	struct sl_buf b = {0};
-	char chunk[1 << 16];
-	/* read the whole file line by line */
-	while (off + b.len < size) {
-		ssize_t r = pread(s->fd, chunk, sizeof chunk, (off_t)(off + b.len));
-		if (r <= 0)
-			break;
-		sl_buf_append(&b, chunk, (size_t)r);
-		size_t pos = 0;
-		char *nl;
-		while ((nl = memchr(b.data + pos, '\n', b.len - pos))) {
-			size_t len = (size_t)(nl - (b.data + pos));
-			recover_line(s, b.data + pos, len, off + pos);
-			pos += len + 1;
+	struct dirent *de;
+	size_t recovered = 0;
+	while ((de = readdir(d))) {
+		char path[4200], cls[32];
+		int64_t day;
+		uint64_t gen;
+		size_t nl = strlen(de->d_name);
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (nl > 4 && !strcmp(de->d_name + nl - 4, ".tmp")) {
+			unlink(path); /* an index a crash left half-written */
+			continue;
 		}
-		off += pos;
-		good = off;
-		sl_buf_consume(&b, pos);
-	}
-	sl_buf_free(&b);
-	if (good < size) {
-		sl_warn("%s: cutting a torn tail of %llu bytes (it was never committed)", s->path,
-		        (unsigned long long)(size - good));
-		if (ftruncate(s->fd, (off_t)good) || fsync(s->fd)) {
-			sl_error("%s: cannot truncate: %s", s->path, strerror(errno));
+		if (parse_seg_name(de->d_name, cls, sizeof cls, &day, &gen))
+			continue;
+		struct ag_segment *g = seg_new(s, path, cls, day, gen);
+		g->fd = open(path, O_RDWR | O_CLOEXEC);
+		if (g->fd < 0) {
+			sl_error("%s: cannot open: %s", path, strerror(errno));
+			closedir(d);
 			return -1;
 		}
-	}
-	s->size = good;
-	sl_info("%s: %zu events, %llu bytes", s->path, s->n, (unsigned long long)good);
-	return 0;
-}
-
-int ag_store_append(struct ag_store *s, const struct sl_buf *lines, const struct ag_entry *e,
-                    size_t n)
-{
-	size_t done = 0;
-	while (done < lines->len) {
-		ssize_t w =
-		    pwrite(s->fd, lines->data + done, lines->len - done, (off_t)(s->size + done));
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			sl_error("%s: write failed: %s", s->path, strerror(errno));
-			return -1;
+		if (seg_load_index(s, g) == 0)
+			continue;
+		int gone;
+		recovered++;
+		if (seg_recover(s, g, &gone))
+			goto fail;
+		if (gone) {
+			s->nsegs--;
+			seg_free(g);
+			continue;
 		}
-		done += (size_t)w;
+		if (seg_seal(s, g))
+			goto fail;
 	}
-	if (fdatasync(s->fd)) {
-		sl_error("%s: fdatasync failed: %s", s->path, strerror(errno));
+	closedir(d);
+	d = NULL;
+	if (recovered)
+		fsync_dir(dir);
+	if (import_first_slice(s))
 		return -1;
-	}
-	pthread_rwlock_wrlock(&s->lock);
-	for (size_t i = 0; i < n; i++)
-		index_push(s, e[i].time_ns, s->size + e[i].off, e[i].len);
-	s->size += lines->len;
-	pthread_rwlock_unlock(&s->lock);
+	sl_info("%s: %zu segments, %zu blocks, %llu events, %llu bytes on disk", dir, s->nsegs,
+	        s->nblocks, (unsigned long long)s->events, (unsigned long long)s->disk_bytes);
 	return 0;
-}
-
-int ag_store_read(const struct ag_store *s, size_t i, struct sl_buf *out)
-{
-	sl_buf_reset(out);
-	char *w = sl_buf_reserve(out, s->v[i].len);
-	ssize_t r = pread(s->fd, w, s->v[i].len, (off_t)s->v[i].off);
-	if (r != (ssize_t)s->v[i].len)
-		return -1;
-	sl_buf_commit(out, (size_t)r);
-	return 0;
+fail:
+	if (d)
+		closedir(d);
+	return -1;
 }
 
 void ag_store_close(struct ag_store *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s->path);
-	free(s->v);
-	free(s->ids.v);
+	if (s->dir) {
+		if (ag_store_flush(s) == 0)
+			for (size_t i = 0; i < s->nsegs; i++)
+				seg_seal(s, s->segs[i]);
+	}
+	for (size_t i = 0; i < s->nsegs; i++)
+		seg_free(s->segs[i]);
+	free(s->segs);
+	for (size_t i = 0; i < s->nblocks; i++)
+		free(s->blocks[i]);
+	free(s->blocks);
+	if (s->ring)
+		for (size_t i = 0; i < s->o.recent; i++)
+			free(s->ring[i].line);
+	free(s->ring);
+	free(s->dir);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
-	s->fd = -1;
+}
+
+/* ================================================================== */
+/* Writing                                                            */
+/* ================================================================== */
+
+/* The open segment for (cls, day), created (owned by the store) if there is
+ * none; its file is created at the first flush. Caller holds the write lock. */
+static struct ag_segment *open_segment_for(struct ag_store *s, const char *cls, int64_t day)
+{
+	for (size_t i = s->nsegs; i-- > 0;) {
+		struct ag_segment *g = s->segs[i];
+		if (!g->sealed && g->day == day && !strcmp(g->cls, cls))
+			return g;
+	}
+	char path[4200], ds[32];
+	day_str(day, ds);
+	snprintf(path, sizeof path, "%s/%s-%s-%06llu.seg", s->dir, cls, ds,
+	         (unsigned long long)s->next_gen);
+	return seg_new(s, path, cls, day, s->next_gen);
+}
+
+void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t len,
+                  int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys)
+{
+	pthread_rwlock_wrlock(&s->lock);
+	struct ag_segment *g = open_segment_for(s, cls, day_of(time_ns));
+	idset_add(&g->open_ids, id);
+	if (g->npe == g->cap_pe) {
+		g->cap_pe = g->cap_pe ? g->cap_pe * 2 : 1024;
+		g->pe = sl_realloc(g->pe, g->cap_pe * sizeof *g->pe);
+	}
+	if (g->nkeys + nkeys > g->cap_keys) {
+		g->cap_keys = g->cap_keys ? g->cap_keys * 2 : 16384;
+		while (g->cap_keys < g->nkeys + nkeys)
+			g->cap_keys *= 2;
+		g->keys = sl_realloc(g->keys, g->cap_keys * sizeof *g->keys);
+	}
+	struct ag_pending *p = &g->pe[g->npe++];
+	p->time_ns = time_ns;
+	p->seq = s->seq;
+	p->off = (uint32_t)g->pend.len;
+	p->len = (uint32_t)len;
+	p->key0 = (uint32_t)g->nkeys;
+	p->nkeys = (uint32_t)nkeys;
+	sl_buf_append(&g->pend, line, len);
+	if (nkeys)
+		memcpy(g->keys + g->nkeys, keys, nkeys * sizeof *keys);
+	g->nkeys += nkeys;
+	struct ag_recent *r = &s->ring[s->seq % s->o.recent];
+	free(r->line);
+	r->line = sl_strndup(line, len);
+	r->len = (uint32_t)len;
+	r->seq = s->seq;
+	r->time_ns = time_ns;
+	s->seq++;
+	s->pending_bytes += len;
+	if (!s->pending_since_ms)
+		s->pending_since_ms = sl_mono_ms();
+	pthread_rwlock_unlock(&s->lock);
+}
+
+struct hset {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+/* Adds h to a set of nonzero hashes (0 is stored as 1); the set grows and
+ * its owner frees hs->v. */
+static void hset_add(struct hset *hs, uint64_t h)
+{
+	if (!h)
+		h = 1;
+	if ((hs->n + 1) * 2 > hs->cap) {
+		struct hset b = {.cap = hs->cap ? hs->cap * 2 : 4096};
+		b.v = sl_calloc(b.cap, sizeof *b.v);
+		for (size_t i = 0; i < hs->cap; i++)
+			if (hs->v[i])
+				hset_add(&b, hs->v[i]);
+		free(hs->v);
+		*hs = b;
+	}
+	size_t i = (size_t)h & (hs->cap - 1);
+	while (hs->v[i]) {
+		if (hs->v[i] == h)
+			return;
+		i = (i + 1) & (hs->cap - 1);
+	}
+	hs->v[i] = h;
+	hs->n++;
+}
+
+/* Builds block bytes for pending events [a, b) of g into out (header and
+ * body); out, raw and hs are the caller's scratch buffers. */
+static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size_t b,
+                        struct sl_buf *out, struct sl_buf *raw, struct hset *hs)
+{
+	sl_buf_reset(raw);
+	size_t n = b - a, rl = n * EV_ENT;
+	for (size_t i = a; i < b; i++)
+		rl += g->pe[i].len;
+	uint8_t *r = (uint8_t *)sl_buf_reserve(raw, rl);
+	uint8_t *lp = r + n * EV_ENT;
+	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
+	memset(hs->v, 0, hs->cap * sizeof *hs->v);
+	hs->n = 0;
+	for (size_t i = a; i < b; i++) {
+		const struct ag_pending *p = &g->pe[i];
+		put64(r + (i - a) * EV_ENT, (uint64_t)p->time_ns);
+		put32(r + (i - a) * EV_ENT + 8, p->len);
+		memcpy(lp, g->pend.data + p->off, p->len);
+		lp += p->len;
+		if (p->time_ns < tmin)
+			tmin = p->time_ns;
+		if (p->time_ns > tmax)
+			tmax = p->time_ns;
+		for (uint32_t k = 0; k < p->nkeys; k++)
+			hset_add(hs, g->keys[p->key0 + k]);
+	}
+	sl_buf_commit(raw, rl);
+	size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
+	uLongf zl = compressBound((uLong)rl);
+	sl_buf_reset(out);
+	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + blen + zl);
+	memset(o, 0, BLK_HDR + blen);
+	for (size_t i = 0; i < hs->cap; i++)
+		if (hs->v[i])
+			ag_bloom_add(o + BLK_HDR, blen, hs->v[i]);
+	compress2(o + BLK_HDR + blen, &zl, r, (uLong)rl, s->o.level);
+	put32(o, BLK_MAGIC);
+	put32(o + 8, crc(o + BLK_HDR, blen + zl));
+	put32(o + 12, (uint32_t)n);
+	put32(o + 16, (uint32_t)rl);
+	put32(o + 20, (uint32_t)zl);
+	put32(o + 24, (uint32_t)blen);
+	put64(o + 32, (uint64_t)tmin);
+	put64(o + 40, (uint64_t)tmax);
+	put32(o + 4, crc(o + 8, BLK_HDR - 8));
+	sl_buf_commit(out, BLK_HDR + blen + zl);
+}
+
+int ag_store_flush(struct ag_store *s)
+{
+	struct sl_buf out = {0}, raw = {0};
+	struct hset hs = {0};
+	int rc = -1;
+	hset_add(&hs, 1); /* allocate */
+	for (size_t gi = 0; gi < s->nsegs; gi++) {
+		struct ag_segment *g = s->segs[gi];
+		if (!g->npe)
+			continue;
+		if (g->fd < 0) {
+			g->fd = open(g->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+			if (g->fd < 0 || fsync_dir(s->dir)) {
+				sl_error("%s: cannot create: %s", g->path, strerror(errno));
+				goto out;
+			}
+		}
+		/* write the blocks, then make them durable, then publish them */
+		size_t nb = 0, cap = 16;
+		struct ag_block *nbk = sl_malloc(cap * sizeof *nbk);
+		uint64_t off = g->size;
+		for (size_t a = 0; a < g->npe;) {
+			size_t b = a, bytes = 0;
+			while (b < g->npe && (b == a || bytes + g->pe[b].len <= s->o.block_size))
+				bytes += g->pe[b++].len;
+			build_block(s, g, a, b, &out, &raw, &hs);
+			if (write_all(g->fd, out.data, out.len, off)) {
+				sl_error("%s: write failed: %s", g->path, strerror(errno));
+				free(nbk);
+				goto out;
+			}
+			if (nb == cap)
+				nbk = sl_realloc(nbk, (cap *= 2) * sizeof *nbk);
+			nbk[nb] = (struct ag_block){.seg = g, .off = off};
+			hdr_decode((const uint8_t *)out.data, &nbk[nb]);
+			nb++;
+			off += out.len;
+			a = b;
+		}
+		if (fdatasync(g->fd)) {
+			sl_error("%s: fdatasync failed: %s", g->path, strerror(errno));
+			free(nbk);
+			goto out;
+		}
+		pthread_rwlock_wrlock(&s->lock);
+		for (size_t i = 0; i < nb; i++)
+			block_add(s, g, &nbk[i]);
+		g->size = off;
+		g->npe = 0;
+		g->nkeys = 0;
+		sl_buf_reset(&g->pend);
+		g->last_write_ms = sl_mono_ms();
+		pthread_rwlock_unlock(&s->lock);
+		free(nbk);
+	}
+	s->pending_bytes = 0;
+	s->pending_since_ms = 0;
+	/* seal what is full or idle */
+	int64_t now = sl_mono_ms();
+	for (size_t gi = 0; gi < s->nsegs; gi++) {
+		struct ag_segment *g = s->segs[gi];
+		if (g->sealed || g->fd < 0)
+			continue;
+		if (g->raw_bytes >= s->o.segment_max ||
+		    (s->o.seal_idle_ms && now - g->last_write_ms >= s->o.seal_idle_ms))
+			if (seg_seal(s, g))
+				goto out;
+	}
+	rc = 0;
+out:
+	sl_buf_free(&out);
+	sl_buf_free(&raw);
+	free(hs.v);
+	return rc;
+}
+
+/* ================================================================== */
+/* The first slice's events.ndjson                                    */
+/* ================================================================== */
+
+struct keyvec {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+/* Appends h to the vector (grows k->v; its owner frees it). */
+static void keyvec_add(void *ud, uint64_t h)
+{
+	struct keyvec *k = ud;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		k->v = sl_realloc(k->v, k->cap * sizeof *k->v);
+	}
+	k->v[k->n++] = h;
+}
+
+/* Moves the events of a first-slice store (one NDJSON file) into segments,
+ * then renames the file to events.ndjson.imported. */
+static int import_first_slice(struct ag_store *s)
+{
+	char path[4200], done[4300];
+	snprintf(path, sizeof path, "%s/events.ndjson", s->dir);
+	snprintf(done, sizeof done, "%s.imported", path);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t len;
+	struct ag_event ev = {0};
+	struct keyvec kv = {0};
+	int rc = -1;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] != '\n')
+			break; /* a torn last line */
+		line[--len] = '\0';
+		if (ag_event_parse(&ev, line, (size_t)len))
+			continue;
+		const struct ag_field *tf = ag_event_get(&ev, "time");
+		const struct ag_field *idf = ag_event_get(&ev, "id");
+		int64_t t = 0;
+		if (tf && tf->type == AG_F_STR)
+			sl_time_parse(tf->val, tf->vlen, &t);
+		uint64_t id[2];
+		ag_id_parse(idf ? idf->val : line, id);
+		if (ag_store_seen(s, id))
+			continue;
+		kv.n = 0;
+		ag_index_keys(&ev, keyvec_add, &kv);
+		ag_store_add(s, "default", line, (size_t)len, t, id, kv.v, kv.n);
+		n++;
+		if (s->pending_bytes >= 64u << 20 && ag_store_flush(s))
+			goto out;
+	}
+	if (ag_store_flush(s))
+		goto out;
+	for (size_t i = 0; i < s->nsegs; i++)
+		if (seg_seal(s, s->segs[i]))
+			goto out;
+	if (rename(path, done) || fsync_dir(s->dir)) {
+		sl_error("%s: cannot rename: %s", path, strerror(errno));
+		goto out;
+	}
+	sl_info("%s: imported %zu events into segments", path, n);
+	rc = 0;
+out:
+	free(line);
+	free(kv.v);
+	ag_event_free(&ev);
+	fclose(f);
+	return rc;
+}
+
+/* ================================================================== */
+/* Reading                                                            */
+/* ================================================================== */
+
+struct bloom_probe {
+	const struct ag_block *b;
+	int err;
+};
+
+/* Tests one key against a block's filter with one 64-byte read. */
+static int probe(void *ud, uint64_t h)
+{
+	struct bloom_probe *p = ud;
+	uint8_t blk[AG_BLOOM_BLOCK];
+	if (!p->b->bloom_len)
+		return 1;
+	size_t at = ag_bloom_block_of(p->b->bloom_len, h);
+	if (read_all(p->b->seg->fd, blk, sizeof blk, p->b->off + BLK_HDR + at)) {
+		p->err = 1;
+		return 1;
+	}
+	return ag_bloom_test_block(blk, h);
+}
+
+struct scan_ctx {
+	struct ag_scan *sc;
+	ag_scan_fn fn;
+	void *ud;
+	struct ag_event ev;
+	struct ag_prefilter pf;
+	int parse, stop;
+};
+
+static int in_time(const struct ag_scan *sc, int64_t t)
+{
+	return (!sc->from || t >= sc->from) && (!sc->until || t <= sc->until);
+}
+
+static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
+{
+	struct scan_ctx *c = ud;
+	if (!in_time(c->sc, t))
+		return 0;
+	if ((++c->sc->events_seen & 1023) == 0 && c->sc->deadline_ms &&
+	    sl_mono_ms() > c->sc->deadline_ms) {
+		c->sc->timed_out = 1;
+		c->stop = 1;
+		return 1;
+	}
+	const struct ag_event *ev = NULL;
+	if (c->parse) {
+		if (!ag_prefilter_pass(&c->pf, line, len))
+			return 0;
+		if (ag_event_parse(&c->ev, line, len))
+			return 0;
+		ev = &c->ev;
+		if (!ag_query_match_event(c->sc->q, ev))
+			return 0;
+	}
+	if (c->fn(c->ud, line, len, t, ev))
+		c->stop = 1;
+	return c->stop;
+}
+
+static int newest_block_first(const void *a, const void *b)
+{
+	const struct ag_block *x = *(const struct ag_block *const *)a;
+	const struct ag_block *y = *(const struct ag_block *const *)b;
+	if (x->tmax != y->tmax)
+		return x->tmax < y->tmax ? 1 : -1;
+	return x < y ? 1 : -1;
+}
+
+int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud)
+{
+	struct scan_ctx c = {.sc = sc, .fn = fn, .ud = ud};
+	c.parse = sc->need_event || !ag_query_is_all(sc->q);
+	ag_prefilter_build(sc->q, &c.pf);
+	struct sl_buf z = {0}, raw = {0};
+	int rc = 0;
+	/* pending events, then a snapshot of the blocks */
+	pthread_rwlock_rdlock(&s->lock);
+	for (size_t gi = 0; gi < s->nsegs && !c.stop; gi++) {
+		const struct ag_segment *g = s->segs[gi];
+		for (size_t i = g->npe; i-- > 0 && !c.stop;)
+			visit(&c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
+	}
+	size_t nb = s->nblocks;
+	struct ag_block **bl = sl_malloc((nb ? nb : 1) * sizeof *bl);
+	if (nb)
+		memcpy(bl, s->blocks, nb * sizeof *bl);
+	pthread_rwlock_unlock(&s->lock);
+	size_t keep = 0;
+	for (size_t i = 0; i < nb; i++) {
+		const struct ag_block *b = bl[i];
+		if ((sc->from && b->tmax < sc->from) || (sc->until && b->tmin > sc->until)) {
+			sc->blocks_skipped++;
+			continue;
+		}
+		bl[keep++] = bl[i];
+	}
+	qsort(bl, keep, sizeof *bl, newest_block_first);
+	for (size_t i = 0; i < keep && !c.stop; i++) {
+		const struct ag_block *b = bl[i];
+		if (sc->deadline_ms && sl_mono_ms() > sc->deadline_ms) {
+			sc->timed_out = 1;
+			break;
+		}
+		if (sc->floor && b->tmax < sc->floor) {
+			sc->blocks_skipped += keep - i;
+			break;
+		}
+		struct bloom_probe p = {.b = b};
+		if (!ag_query_may_match(sc->q, probe, &p) && !p.err) {
+			sc->blocks_skipped++;
+			continue;
+		}
+		sc->blocks_read++;
+		if (block_read(b, &z, &raw) || raw_each(b, raw.data, visit, &c)) {
+			sl_error("%s: block at %llu cannot be read", b->seg->path,
+			         (unsigned long long)b->off);
+			rc = -1;
+			break;
+		}
+	}
+	/* scans run on several threads */
+	__atomic_add_fetch(&s->blocks_read, sc->blocks_read, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s->blocks_skipped, sc->blocks_skipped, __ATOMIC_RELAXED);
+	free(bl);
+	sl_buf_free(&z);
+	sl_buf_free(&raw);
+	ag_event_free(&c.ev);
+	ag_prefilter_free(&c.pf);
+	return rc;
+}
+
+struct top {
+	struct ag_scan *sc;
+	struct ag_hit *h; /* a min-heap on (time, order) once full */
+	size_t n, cap, limit;
+	uint64_t order;
+};
+
+static int hit_older(const struct ag_hit *a, const struct ag_hit *b)
+{
+	if (a->time_ns != b->time_ns)
+		return a->time_ns < b->time_ns;
+	return a->order < b->order;
+}
+
+static void sift_down(struct ag_hit *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && hit_older(&h[l], &h[m]))
+			m = l;
+		if (r < n && hit_older(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		struct ag_hit t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void sift_up(struct ag_hit *h, size_t i)
+{
+	while (i && hit_older(&h[i], &h[(i - 1) / 2])) {
+		struct ag_hit t = h[i];
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* Keeps a copy of the hit (owned by the heap, freed by ag_hits_free). */
+static int top_add(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
+{
+	struct top *tp = ud;
+	struct ag_hit hit = {.time_ns = t, .order = UINT64_MAX - tp->order++};
+	if (tp->limit && tp->n == tp->limit) {
+		if (!hit_older(&tp->h[0], &hit))
+			return 0;
+		free(tp->h[0].line);
+		hit.line = sl_strndup(line, len);
+		hit.len = len;
+		tp->h[0] = hit;
+		sift_down(tp->h, tp->n, 0);
+		tp->sc->floor = tp->h[0].time_ns;
+		return 0;
+	}
+	if (tp->n == tp->cap) {
+		tp->cap = tp->cap ? tp->cap * 2 : 256;
+		tp->h = sl_realloc(tp->h, tp->cap * sizeof *tp->h);
+	}
+	hit.line = sl_strndup(line, len);
+	hit.len = len;
+	tp->h[tp->n++] = hit;
+	sift_up(tp->h, tp->n - 1);
+	if (tp->limit && tp->n == tp->limit)
+		tp->sc->floor = tp->h[0].time_ns;
+	return 0;
+}
+
+static int newest_hit_first(const void *a, const void *b)
+{
+	const struct ag_hit *x = a, *y = b;
+	if (hit_older(x, y))
+		return 1;
+	return hit_older(y, x) ? -1 : 0;
+}
+
+long ag_store_search(struct ag_store *s, struct ag_scan *sc, size_t limit, struct ag_hit **hits)
+{
+	struct top tp = {.sc = sc, .limit = limit};
+	sc->floor = 0;
+	if (ag_store_scan(s, sc, top_add, &tp)) {
+		ag_hits_free(tp.h, tp.n);
+		*hits = NULL;
+		return -1;
+	}
+	if (tp.n)
+		qsort(tp.h, tp.n, sizeof *tp.h, newest_hit_first);
+	*hits = tp.h;
+	return (long)tp.n;
+}
+
+void ag_hits_free(struct ag_hit *hits, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(hits[i].line);
+	free(hits);
+}
+
+uint64_t ag_store_recent(struct ag_store *s, uint64_t *cursor, ag_scan_fn fn, void *ud)
+{
+	uint64_t dropped = 0;
+	pthread_rwlock_rdlock(&s->lock);
+	if (*cursor == UINT64_MAX || *cursor > s->seq)
+		*cursor = s->seq;
+	uint64_t first = s->seq > s->o.recent ? s->seq - s->o.recent : 0;
+	if (*cursor < first) {
+		dropped = first - *cursor;
+		*cursor = first;
+	}
+	for (; *cursor < s->seq; (*cursor)++) {
+		const struct ag_recent *r = &s->ring[*cursor % s->o.recent];
+		if (fn(ud, r->line, r->len, r->time_ns, NULL)) {
+			(*cursor)++;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return dropped;
 }

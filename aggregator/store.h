@@ -1,15 +1,13 @@
 /*
- * store — the aggregator's event store (first slice: one append-only file).
+ * store — the aggregator's event store: time-partitioned segments of
+ * checksummed, zlib-compressed blocks with a token filter per block, an id
+ * filter per segment, and the unflushed events kept in memory
+ * (docs/storage.md describes the files).
  *
- * <dir>/events.ndjson holds one event per line. A batch is appended with one
- * write and made durable with fdatasync before ag_store_append returns; only
- * then does the ingest loop commit Kafka offsets. On open, a torn last line
- * (a crash mid-write) is cut off — its events were never committed to Kafka
- * and come again — and the in-memory index (time, offset, length per event)
- * and the set of stored ids are rebuilt by reading the file.
- *
- * One writer (the ingest thread), many readers (API requests): readers take
- * the read lock while they walk the index; the data they read is immutable.
+ * One writer (the ingest thread) calls ag_store_seen, ag_store_add and
+ * ag_store_flush; any number of readers scan. Blocks and sealed segment
+ * indexes never change once written, so readers take the read lock only to
+ * snapshot the block list and to look at the in-memory events.
  */
 #ifndef AG_STORE_H
 #define AG_STORE_H
@@ -18,47 +16,161 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fields.h"
+#include "query.h"
 #include "sl_buf.h"
-
-struct ag_entry {
-	int64_t time_ns;
-	uint64_t off;
-	uint32_t len; /* without the newline */
-};
 
 struct ag_idset {
 	uint64_t (*v)[2]; /* open addressing; {0,0} is empty */
 	size_t cap, n;
 };
 
-struct ag_store {
-	char *path; /* malloc'd */
-	int fd;
-	uint64_t size; /* durable bytes */
-	struct ag_entry *v;
-	size_t n, cap;
-	pthread_rwlock_t lock;
-	struct ag_idset ids;
-	uint64_t dropped_duplicates;
+struct ag_segment;
+
+/* One compressed block of a segment; immutable once published. */
+struct ag_block {
+	struct ag_segment *seg;
+	uint64_t off; /* of the block header in the segment file */
+	uint32_t count, raw_len, zlen, bloom_len;
+	int64_t tmin, tmax;
 };
 
-/* Opens (creating) the store in dir, recovering and indexing it. Returns 0,
- * or -1 with a message logged. Close with ag_store_close(). */
-int ag_store_open(struct ag_store *s, const char *dir);
+/* An event waiting in memory for its block. */
+struct ag_pending {
+	int64_t time_ns;
+	uint64_t seq;
+	uint32_t off, len;    /* in the segment's pending buffer */
+	uint32_t key0, nkeys; /* in the segment's pending keys */
+};
+
+struct ag_segment {
+	char *path; /* of the .seg file; the index is path with .idx */
+	int fd;
+	char cls[32]; /* retention class the events fell under */
+	int64_t day;  /* days since the epoch of its events' time */
+	uint64_t gen;
+	int sealed;
+	uint64_t size, nevents, raw_bytes;
+	int64_t last_write_ms;
+	/* sealed: the mapped index file */
+	uint8_t *map;
+	size_t map_len;
+	const uint8_t *ids; /* nids sorted 16-byte ids */
+	uint64_t nids;
+	const uint8_t *id_bloom;
+	size_t id_bloom_len;
+	/* open: the ids of its blocks and of its pending events */
+	struct ag_idset open_ids;
+	/* pending (unflushed) events */
+	struct sl_buf pend;
+	struct ag_pending *pe;
+	size_t npe, cap_pe;
+	uint64_t *keys;
+	size_t nkeys, cap_keys;
+};
+
+struct ag_store_opts {
+	size_t block_size;    /* raw bytes of events per block */
+	uint64_t segment_max; /* raw bytes after which a segment is sealed */
+	int level;            /* zlib level */
+	int64_t seal_idle_ms; /* an open segment not written for this long is sealed */
+	size_t recent;        /* events kept for tail */
+};
+
+struct ag_recent {
+	uint64_t seq;
+	int64_t time_ns;
+	char *line;
+	uint32_t len;
+};
+
+struct ag_store {
+	char *dir;
+	struct ag_store_opts o;
+	pthread_rwlock_t lock;
+	struct ag_segment **segs;
+	size_t nsegs, cap_segs;
+	struct ag_block **blocks;
+	size_t nblocks, cap_blocks;
+	uint64_t next_gen;
+	uint64_t seq; /* events added since start */
+	size_t pending_bytes;
+	int64_t pending_since_ms; /* when the oldest pending event came; 0: none */
+	/* the newest events, for tail */
+	struct ag_recent *ring;
+	/* counters */
+	uint64_t events, disk_bytes, raw_bytes; /* disk: blocks and indexes */
+	uint64_t dropped_duplicates;
+	uint64_t blocks_read, blocks_skipped; /* added to atomically */
+};
+
+/* Fills o with the defaults. */
+void ag_store_defaults(struct ag_store_opts *o);
+/* Opens (creating) the store in dir: loads sealed segment indexes, recovers
+ * and seals segments a crash left open (cutting a torn tail), imports a
+ * first-slice events.ndjson. Returns 0, or -1 with a message logged. Close
+ * with ag_store_close() either way. */
+int ag_store_open(struct ag_store *s, const char *dir, const struct ag_store_opts *o);
+/* Flushes and seals what is open, then frees everything. */
 void ag_store_close(struct ag_store *s);
+
 /* Id of an event as 128 bits: 32 hex digits taken as they are, anything else
  * hashed. */
 void ag_id_parse(const char *id, uint64_t out[2]);
-/* 1 if the id is stored (or staged in the current batch), else adds it and
- * returns 0. A failed append is fatal to the process: the restart rebuilds
- * the set from the file. */
-int ag_store_check_id(struct ag_store *s, const uint64_t id[2]);
-/* Appends lines (n events, each ending in '\n', described by e with offsets
- * relative to the start of lines) durably and publishes them to readers.
- * Returns 0 or -1. */
-int ag_store_append(struct ag_store *s, const struct sl_buf *lines, const struct ag_entry *e,
-                    size_t n);
-/* Reads event i's line into out (reset first). Call with the read lock held. */
-int ag_store_read(const struct ag_store *s, size_t i, struct sl_buf *out);
+/* 1 if an event with this id is stored or pending. Writer thread only. */
+int ag_store_seen(struct ag_store *s, const uint64_t id[2]);
+/* Adds one event (a JSON object line without newline, its time, id and index
+ * keys) to the pending events of the segment for its retention class cls
+ * (letters, digits, '_') and day: searchable at once, durable after the next
+ * ag_store_flush. Writer thread only. */
+void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t len,
+                  int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys);
+/* Writes every pending event into blocks, fsyncs them and publishes them to
+ * readers; seals segments that are full or idle. Returns 0, or -1 (the
+ * pending events are then kept). Writer thread only. */
+int ag_store_flush(struct ag_store *s);
+
+/* ---- reading ---- */
+
+/* Called for each matching event; line is valid during the call only, ev is
+ * the parsed event (NULL when the query needed no parsing). Return 1 to
+ * stop the scan. */
+typedef int (*ag_scan_fn)(void *ud, const char *line, size_t len, int64_t time_ns,
+                          const struct ag_event *ev);
+
+struct ag_scan {
+	const struct ag_qnode *q;
+	int64_t from, until; /* ns, inclusive; 0: open */
+	int need_event;      /* always parse events (callers that read fields) */
+	/* newest blocks are read first; a callback may raise floor to skip blocks
+	 * whose newest event is older (top-N searches) */
+	int64_t floor;
+	int64_t deadline_ms; /* sl_mono_ms() after which the scan gives up; 0: none */
+	int timed_out;       /* set when it did */
+	uint64_t blocks_read, blocks_skipped, events_seen;
+};
+
+/* Visits the matching events, pending ones first, then blocks newest first.
+ * Returns 0, or -1 on a read error (logged). Any thread. */
+int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud);
+
+/* A search result: a copy of the event line. */
+struct ag_hit {
+	int64_t time_ns;
+	uint64_t order; /* tie-break: later is newer */
+	char *line;
+	size_t len;
+};
+
+/* The newest `limit` (0: all) matching events, newest first, in *hits (the
+ * caller frees each line and the array with ag_hits_free). Returns the count,
+ * or -1 on a read error. */
+long ag_store_search(struct ag_store *s, struct ag_scan *sc, size_t limit, struct ag_hit **hits);
+void ag_hits_free(struct ag_hit *hits, size_t n);
+
+/* Calls fn for each recent event with seq > *cursor, oldest first, and
+ * moves *cursor. *cursor == UINT64_MAX starts at the newest event. Returns
+ * the number of events that fell out of the ring unseen. */
+uint64_t ag_store_recent(struct ag_store *s, uint64_t *cursor, ag_scan_fn fn, void *ud);
 
 #endif

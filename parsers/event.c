@@ -3,6 +3,7 @@
  */
 #include "event.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 static const char *const reserved[] = {"time",    "id",          "host",       "source",
                                        "path",    "offset",      "service",    "level",
                                        "message", "parse_error", "time_error", "truncated"};
+static const unsigned char reserved_len[] = {4, 2, 4, 6, 4, 6, 7, 5, 7, 11, 10, 9};
 
 void sl_event_reset(struct sl_event *ev)
 {
@@ -27,6 +29,7 @@ void sl_event_reset(struct sl_event *ev)
 	ev->parse_error = NULL;
 	ev->time_note = NULL;
 	ev->truncated = 0;
+	ev->ref_ns = 0;
 }
 
 void sl_event_free(struct sl_event *ev)
@@ -47,10 +50,14 @@ static void add_key(struct sl_event *ev, const char *key, size_t klen)
 {
 	sl_buf_putc(&ev->fields, ',');
 	sl_buf_putc(&ev->fields, '"');
-	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
-		if (strlen(reserved[i]) == klen && !memcmp(reserved[i], key, klen)) {
-			sl_buf_puts(&ev->fields, "orig.");
-			break;
+	/* reserved keys are 2..11 bytes and none has a dot: most keys skip the loop */
+	if (klen >= 2 && klen <= 11 && !memchr(key, '.', klen)) {
+		for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+			if (reserved_len[i] == klen && reserved[i][0] == key[0] &&
+			    !memcmp(reserved[i], key, klen)) {
+				sl_buf_puts(&ev->fields, "orig.");
+				break;
+			}
 		}
 	}
 	sl_json_escape(&ev->fields, key, klen);
@@ -70,12 +77,99 @@ void sl_event_add_raw(struct sl_event *ev, const char *key, size_t klen, const c
 	sl_buf_append(&ev->fields, raw, rlen);
 }
 
+void sl_event_add_cstr(struct sl_event *ev, const char *key, const char *v)
+{
+	sl_event_add_str(ev, key, strlen(key), v, strlen(v));
+}
+
+int sl_is_json_number(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (i < n && s[i] == '-')
+		i++;
+	if (i >= n)
+		return 0;
+	if (s[i] == '0') {
+		i++;
+	} else if (s[i] >= '1' && s[i] <= '9') {
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	} else {
+		return 0;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
+void sl_event_add_num(struct sl_event *ev, const char *key, const char *v, size_t n)
+{
+	if (sl_is_json_number(v, n))
+		sl_event_add_raw(ev, key, strlen(key), v, n);
+	else
+		sl_event_add_str(ev, key, strlen(key), v, n);
+}
+
+void sl_event_add_int(struct sl_event *ev, const char *key, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof b, "%lld", (long long)v);
+	sl_event_add_raw(ev, key, strlen(key), b, (size_t)n);
+}
+
+void sl_event_fail(struct sl_event *ev, const char *rec, size_t len, const char *why)
+{
+	int64_t ref = ev->ref_ns;
+	sl_event_reset(ev);
+	ev->ref_ns = ref;
+	sl_event_set_message(ev, rec, len);
+	ev->parse_error = why;
+}
+
+/* sl_time_format with the "YYYY-MM-DDTHH:MM:SS" of the last second kept:
+ * consecutive events mostly share it, and strftime is costly per event. */
+static void format_time(int64_t ns, char *out)
+{
+	static _Thread_local int64_t last_sec = INT64_MIN;
+	static _Thread_local char last[SL_TIME_LEN];
+	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	if (sec != last_sec) {
+		sl_time_format(ns, last);
+		last_sec = sec;
+	}
+	memcpy(out, last, 20); /* through the '.' */
+	for (int i = 28; i >= 20; i--) {
+		out[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	out[29] = 'Z';
+	out[30] = '\0';
+}
+
 void sl_event_write(const struct sl_event *ev, const struct sl_event_ctx *ctx, uint64_t offset,
                     int64_t ingest_ns, struct sl_buf *out)
 {
 	char ts[SL_TIME_LEN], id[SL_ID_HEX];
 	struct sl_jw w;
-	sl_time_format(ev->time_ns ? ev->time_ns : ingest_ns, ts);
+	format_time(ev->time_ns ? ev->time_ns : ingest_ns, ts);
 	sl_id_make(ctx->host, ctx->identity, offset, id);
 	sl_jw_begin(&w, out);
 	sl_jw_str(&w, "time", ts, 30);

@@ -38,6 +38,7 @@ struct sl_event {
 	const char *parse_error; /* static text, or NULL */
 	const char *time_note;   /* static text when the record's time was unreadable */
 	int truncated;           /* the record was cut at max_line */
+	int64_t ref_ns;          /* reference "now" for year-less timestamps; 0: the clock */
 };
 
 /* Static context the shipper adds to every event of one input/file. */
@@ -60,6 +61,16 @@ void sl_event_add_str(struct sl_event *ev, const char *key, size_t klen, const c
 void sl_event_add_raw(struct sl_event *ev, const char *key, size_t klen, const char *raw,
                       size_t rlen);
 
+/* Adds "key": v (v a NUL-terminated string). */
+void sl_event_add_cstr(struct sl_event *ev, const char *key, const char *v);
+/* Adds "key": number when v[0..n) is a JSON number, else "key": "v". */
+void sl_event_add_num(struct sl_event *ev, const char *key, const char *v, size_t n);
+void sl_event_add_int(struct sl_event *ev, const char *key, int64_t v);
+/* Whether s[0..n) is a JSON number (RFC 8259 grammar). */
+int sl_is_json_number(const char *s, size_t n);
+/* Makes the event a parse failure: fields dropped, the raw record as message. */
+void sl_event_fail(struct sl_event *ev, const char *rec, size_t len, const char *why);
+
 /* Appends the event JSON (no newline) to out. offset is the record's byte
  * offset in its file; ingest_ns the time to use when the record has none. */
 void sl_event_write(const struct sl_event *ev, const struct sl_event_ctx *ctx, uint64_t offset,
@@ -71,5 +82,20 @@ const char *sl_level_name(enum sl_level l);
 /* Timestamps: RFC 3339 and common variants, epoch seconds/millis/micros/nanos
  * as digits. Returns 0 and *ns, or -1. */
 int sl_time_parse_any(const char *s, size_t n, int64_t *ns);
+/* sl_time_parse (RFC 3339) for the years whose nanoseconds fit an int64_t
+ * (1678..2261); others are -1 instead of an overflow. */
+int sl_time_rfc3339(const char *s, size_t n, int64_t *ns);
+/* sl_time_parse_any, then the common logger forms (CLF, syslog's year-less
+ * "Jan  2 15:04:05", nginx/Go "2006/01/02", ctime, redis, postgres with a zone
+ * name, python's comma millis). A time without a zone is UTC; a year-less one
+ * takes the year of ref_ns (0: the clock), or the one before when that would
+ * be more than a day in the future. Returns 0 and *ns, or -1. */
+int sl_time_parse_ref(const char *s, size_t n, int64_t ref_ns, int64_t *ns);
+/* Reads a time at the start of s[0..n) by fmt, a strptime subset: %Y %y %m %d
+ * %e %H %M %S %T %b (month name) %a (day name, skipped) %f (optional .frac or
+ * ,frac) %z (optional Z/+hh:mm/+hhmm) %Z (optional zone name; numeric or
+ * UTC/GMT, others read as UTC) %s (epoch seconds) %~ ('T' or ' ') %%; a space
+ * matches one or more spaces. Returns the bytes read (0: no match). */
+size_t sl_time_scan(const char *s, size_t n, const char *fmt, int64_t ref_ns, int64_t *ns);
 
 #endif

@@ -14,12 +14,26 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
+#include "formats.h"
 #include "parser.h"
 #include "sl_json.h"
 
 #define MAX_DEPTH 64
 
+#define ARENA_SIZE 16384
+
+/* A bump allocator for yajl's per-record handle: yajl 2.1 has no reset, so
+ * each record needs a new handle; its few blocks come from here and are
+ * dropped all at once, without malloc/free. Blocks that do not fit go to
+ * malloc. */
+struct arena {
+	size_t used;
+	_Alignas(16) unsigned char mem[ARENA_SIZE];
+};
+
 struct json_state {
+	struct arena arena;
+	yajl_alloc_funcs afs;
 	struct sl_event *ev;
 	struct sl_buf key;           /* dotted path of the current key */
 	size_t stack[MAX_DEPTH + 1]; /* key length at each map depth */
@@ -28,11 +42,85 @@ struct json_state {
 	yajl_gen gen;                /* writes arrays back as JSON */
 	struct sl_buf fix;           /* scratch for UTF-8 repair */
 	const char *error;
+	const struct sl_json_map *map; /* postgres_json & co: key map, or NULL */
+	const char *prefix;            /* for keys the map does not name */
+	struct sl_buf mkey;            /* scratch: prefix + key */
 };
 
 static int is(const struct sl_buf *k, const char *s)
 {
 	return k->len == strlen(s) && !memcmp(k->data, s, k->len);
+}
+
+enum alias { A_NONE, A_MESSAGE, A_TIME, A_LEVEL, A_SERVICE };
+
+/* The reserved alias a key is, by length first (this runs for every key). */
+static enum alias alias_of(const char *k, size_t n)
+{
+#define EQ(lit) (!memcmp(k, lit, sizeof lit - 1))
+	switch (n) {
+	case 1:
+		return k[0] == 't' ? A_TIME : A_NONE;
+	case 2:
+		return EQ("ts") ? A_TIME : A_NONE;
+	case 3:
+		return EQ("msg") ? A_MESSAGE : EQ("lvl") ? A_LEVEL : A_NONE;
+	case 4:
+		return EQ("time") ? A_TIME : A_NONE;
+	case 5:
+		return EQ("level") ? A_LEVEL : A_NONE;
+	case 7:
+		return EQ("message") ? A_MESSAGE : EQ("service") ? A_SERVICE : A_NONE;
+	case 8:
+		return EQ("@message") ? A_MESSAGE : EQ("severity") ? A_LEVEL : A_NONE;
+	case 9:
+		return EQ("timestamp") ? A_TIME : EQ("log.level") ? A_LEVEL : A_NONE;
+	case 10:
+		return EQ("@timestamp") ? A_TIME : A_NONE;
+	}
+	return A_NONE;
+#undef EQ
+}
+
+static void add_value(struct sl_event *ev, const char *k, size_t kn, const char *v, size_t n,
+                      int is_string)
+{
+	if (is_string)
+		sl_event_add_str(ev, k, kn, v, n);
+	else
+		sl_event_add_raw(ev, k, kn, v, n);
+}
+
+/* A scalar under a key map: mapped keys to their roles, others prefixed. */
+static int mapped_scalar(struct json_state *st, const char *v, size_t n, int is_string)
+{
+	struct sl_event *ev = st->ev;
+	struct sl_buf *k = &st->key;
+	const struct sl_json_map *m = st->map;
+	if (st->depth == 1)
+		while (m->key && !is(k, m->key))
+			m++;
+	if (st->depth == 1 && m->key) {
+		if (m->role == SL_JM_MESSAGE && is_string && !ev->has_message) {
+			sl_event_set_message(ev, v, n);
+			return 1;
+		}
+		if (m->role == SL_JM_TIME && !ev->time_ns &&
+		    sl_time_parse_ref(v, n, ev->ref_ns, &ev->time_ns)) {
+			ev->time_ns = 0;
+			ev->time_note = "unreadable time, ingest time used";
+		}
+		if (m->role == SL_JM_LEVEL && ev->level == SL_LEVEL_NONE)
+			ev->level = sl_level_parse(v, n);
+		if (m->field)
+			add_value(ev, m->field, strlen(m->field), v, n, is_string);
+		return 1;
+	}
+	sl_buf_reset(&st->mkey);
+	sl_buf_puts(&st->mkey, st->prefix);
+	sl_buf_append(&st->mkey, k->data, k->len);
+	add_value(ev, st->mkey.data, st->mkey.len, v, n, is_string);
+	return 1;
 }
 
 /* A scalar at the current key: reserved aliases first, else a field. */
@@ -46,26 +134,28 @@ static int scalar(struct json_state *st, const char *v, size_t n, int is_string)
 		st->error = "not a JSON object";
 		return 0;
 	}
-	if (is(k, "msg") || is(k, "message") || is(k, "@message")) {
+	if (st->map)
+		return mapped_scalar(st, v, n, is_string);
+	enum alias a = alias_of(k->data, k->len);
+	if (a == A_MESSAGE) {
 		if (!ev->has_message && is_string) {
 			sl_event_set_message(ev, v, n);
 			return 1;
 		}
-	} else if (is(k, "time") || is(k, "ts") || is(k, "timestamp") || is(k, "@timestamp") ||
-	           is(k, "t")) {
+	} else if (a == A_TIME) {
 		if (!ev->time_ns) {
-			if (sl_time_parse_any(v, n, &ev->time_ns) == 0)
+			if (sl_time_parse_ref(v, n, ev->ref_ns, &ev->time_ns) == 0)
 				return 1;
 			ev->time_ns = 0;
 			ev->time_note = "unreadable time, ingest time used";
 		}
-	} else if (is(k, "level") || is(k, "lvl") || is(k, "severity") || is(k, "log.level")) {
+	} else if (a == A_LEVEL) {
 		if (ev->level == SL_LEVEL_NONE) {
 			ev->level = sl_level_parse(v, n);
 			if (ev->level != SL_LEVEL_NONE)
 				return 1;
 		}
-	} else if (is(k, "service") && is_string && !ev->service.len) {
+	} else if (a == A_SERVICE && is_string && !ev->service.len) {
 		sl_buf_append(&ev->service, v, n);
 		return 1;
 	}
@@ -179,7 +269,15 @@ static int on_end_array(void *ctx)
 		const unsigned char *buf;
 		size_t len;
 		yajl_gen_get_buf(st->gen, &buf, &len);
-		sl_event_add_raw(st->ev, st->key.data, st->key.len, (const char *)buf, len);
+		if (st->map) {
+			sl_buf_reset(&st->mkey);
+			sl_buf_puts(&st->mkey, st->prefix);
+			sl_buf_append(&st->mkey, st->key.data, st->key.len);
+			sl_event_add_raw(st->ev, st->mkey.data, st->mkey.len, (const char *)buf,
+			                 len);
+		} else {
+			sl_event_add_raw(st->ev, st->key.data, st->key.len, (const char *)buf, len);
+		}
 		yajl_gen_clear(st->gen);
 		yajl_gen_reset(st->gen, NULL);
 	}
@@ -198,10 +296,56 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_end_array,
 };
 
+#define HDR 16 /* each block starts with its size, keeping 16-byte alignment */
+
+static int in_arena(struct arena *a, void *p)
+{
+	return (unsigned char *)p >= a->mem && (unsigned char *)p < a->mem + ARENA_SIZE;
+}
+
+static void *arena_malloc(void *ctx, size_t n)
+{
+	struct arena *a = ctx;
+	size_t need = HDR + ((n + 15) & ~(size_t)15);
+	if (n > ARENA_SIZE || a->used + need > ARENA_SIZE)
+		return malloc(n);
+	unsigned char *b = a->mem + a->used;
+	memcpy(b, &n, sizeof n);
+	a->used += need;
+	return b + HDR;
+}
+
+static void arena_free(void *ctx, void *p)
+{
+	if (p && !in_arena(ctx, p))
+		free(p);
+}
+
+static void *arena_realloc(void *ctx, void *p, size_t n)
+{
+	struct arena *a = ctx;
+	if (!p)
+		return arena_malloc(ctx, n);
+	if (!in_arena(a, p))
+		return realloc(p, n);
+	size_t old;
+	memcpy(&old, (unsigned char *)p - HDR, sizeof old);
+	if (n <= old)
+		return p;
+	void *q = arena_malloc(ctx, n);
+	if (q)
+		memcpy(q, p, old);
+	return q;
+}
+
 /* State: allocated here, freed by json_destroy. */
 static void *json_create(const struct sl_cfg_node *opts, char *err, size_t errlen)
 {
 	struct json_state *st = sl_calloc(1, sizeof *st);
+	st->afs.malloc = arena_malloc;
+	st->afs.realloc = arena_realloc;
+	st->afs.free = arena_free;
+	st->afs.ctx = &st->arena;
 	st->gen = yajl_gen_alloc(NULL);
 	yajl_gen_config(st->gen, yajl_gen_validate_utf8, 0);
 	return st;
@@ -215,6 +359,7 @@ static void json_destroy(void *state)
 	yajl_gen_free(st->gen);
 	sl_buf_free(&st->key);
 	sl_buf_free(&st->fix);
+	sl_buf_free(&st->mkey);
 	free(st);
 }
 
@@ -228,19 +373,29 @@ static int json_parse(void *state, const char *rec, size_t len, struct sl_event 
 	sl_buf_reset(&st->key);
 	yajl_gen_clear(st->gen);
 	yajl_gen_reset(st->gen, NULL);
-	yajl_handle h = yajl_alloc(&callbacks, NULL, st);
+	st->arena.used = 0;
+	yajl_handle h = yajl_alloc(&callbacks, &st->afs, st);
 	yajl_config(h, yajl_dont_validate_strings, 1);
 	yajl_status s = yajl_parse(h, (const unsigned char *)rec, len);
 	if (s == yajl_status_ok)
 		s = yajl_complete_parse(h);
 	yajl_free(h);
 	if (s != yajl_status_ok || st->depth != 0) {
-		sl_event_reset(ev);
-		sl_event_set_message(ev, rec, len);
-		ev->parse_error = st->error ? st->error : "invalid JSON";
+		sl_event_fail(ev, rec, len, st->error ? st->error : "invalid JSON");
 		return -1;
 	}
 	return 0;
+}
+
+int sl_json_parse_mapped(void *state, const char *rec, size_t len, struct sl_event *ev,
+                         const struct sl_json_map *map, const char *prefix)
+{
+	struct json_state *st = state;
+	st->map = map;
+	st->prefix = prefix;
+	int rc = json_parse(state, rec, len, ev);
+	st->map = NULL;
+	return rc;
 }
 
 const struct sl_parser_ops sl_parser_json = {

@@ -37,6 +37,7 @@ struct sl_pipe_opts {
 	const struct sl_cfg_node *redact;      /* may be NULL: built-in rules only */
 	size_t max_record;                     /* bytes; longer records are cut, flagged */
 	int64_t flush_ms;                      /* multi-line flush timeout */
+	int64_t ref_ns; /* "now" for year-less timestamps (0: the clock), for tests */
 };
 
 struct sl_pipe_rec {

@@ -30,17 +30,22 @@
 
 static const char usage_global[] =
     "Usage: sluice [--server URL] [--token T] [--cacert F] COMMAND [ARGS]\n"
-    "       sluice search QUERY [--since DUR] [--from T] [--until T] [--limit N]\n"
+    "       sluice search QUERY [--since DUR] [--from T] [--until T] [--limit N] [-C N]\n"
     "                           [--output table|json|raw]\n"
-    "       sluice count QUERY [--since DUR] [--from T] [--until T] [--output text|json]\n"
+    "       sluice count QUERY [--since DUR] [--from T] [--until T] [--by FIELD [--top N]]\n"
+    "                          [--every DUR] [--output text|json]\n"
+    "       sluice tail QUERY [--output table|json|raw]\n"
     "       sluice --version | --help | COMMAND --help\n";
 
 static const char usage_search[] =
-    "Usage: sluice search QUERY [--since DUR] [--from T] [--until T] [--limit N]\n"
+    "Usage: sluice search QUERY [--since DUR] [--from T] [--until T] [--limit N] [-C N]\n"
     "                           [--output table|json|raw]\n";
 
 static const char usage_count[] =
-    "Usage: sluice count QUERY [--since DUR] [--from T] [--until T] [--output text|json]\n";
+    "Usage: sluice count QUERY [--since DUR] [--from T] [--until T] [--by FIELD [--top N]]\n"
+    "                          [--every DUR] [--output text|json]\n";
+
+static const char usage_tail[] = "Usage: sluice tail QUERY [--output table|json|raw]\n";
 
 static const char help_global[] =
     "\n"
@@ -48,7 +53,8 @@ static const char help_global[] =
     "\n"
     "Commands:\n"
     "  search QUERY    print the events matching QUERY, newest first\n"
-    "  count QUERY     print the number of events matching QUERY\n"
+    "  count QUERY     print the number of events matching QUERY, top values, a histogram\n"
+    "  tail QUERY      print new events matching QUERY as they arrive, until Ctrl-C\n"
     "\n"
     "Global options (also accepted after COMMAND):\n"
     "  --server URL    aggregator URL (default: $SLUICE_SERVER, else " SL_CLI_DEFAULT_SERVER ")\n"
@@ -75,6 +81,8 @@ static const char help_search_head[] =
 
 static const char help_search_tail[] =
     "  --limit N       print at most N events (default: 100; 0: no limit)\n"
+    "  -C, --context N also print N events before and after each hit from the same\n"
+    "                  source (host and path), like grep -C; groups are separated by --\n"
     "  --output FMT    table: TIME LEVEL SERVICE MESSAGE, one line per event\n"
     "                  json:  the events as received, one JSON object per line\n"
     "                  raw:   the message of each event\n"
@@ -89,7 +97,20 @@ static const char help_count_head[] =
     "Options:\n";
 
 static const char help_count_tail[] =
-    "  --output FMT    text: just the number (default); json: {\"count\": N}\n"
+    "  --by FIELD      also count the events by the values of FIELD (the top ones)\n"
+    "  --top N         how many values --by shows (default 10)\n"
+    "  --every DUR     also count per time step DUR (1m, 1h, ...): a bar chart on a\n"
+    "                  terminal, TIME COUNT lines otherwise\n"
+    "  --output FMT    text: just the number and the tables (default);\n"
+    "                  json: the server's answer, {\"count\": N, ...}\n"
+    "  --help          print this help and exit\n";
+
+static const char help_tail[] =
+    "\n"
+    "Print new events matching QUERY as they arrive, oldest first, until Ctrl-C.\n"
+    "\n"
+    "Options:\n"
+    "  --output FMT    table, json or raw, as for search\n"
     "  --help          print this help and exit\n";
 
 /* Keys of an event that table output shows in its own columns, or hides. */
@@ -114,6 +135,8 @@ static const char *cmd_usage(enum sl_cli_cmd cmd)
 		return usage_search;
 	case SL_CLI_CMD_COUNT:
 		return usage_count;
+	case SL_CLI_CMD_TAIL:
+		return usage_tail;
 	default:
 		return usage_global;
 	}
@@ -133,6 +156,10 @@ static void print_help(enum sl_cli_cmd cmd)
 		fputs(help_count_head, stdout);
 		fputs(help_filters, stdout);
 		fputs(help_count_tail, stdout);
+		break;
+	case SL_CLI_CMD_TAIL:
+		fputs(usage_tail, stdout);
+		fputs(help_tail, stdout);
 		break;
 	default:
 		fputs(usage_global, stdout);
@@ -249,9 +276,9 @@ static int parse_output(enum sl_cli_cmd cmd, const char *s, enum sl_cli_output *
 {
 	if (strcmp(s, "json") == 0)
 		*out = SL_CLI_OUT_JSON;
-	else if (cmd == SL_CLI_CMD_SEARCH && strcmp(s, "table") == 0)
+	else if (cmd != SL_CLI_CMD_COUNT && strcmp(s, "table") == 0)
 		*out = SL_CLI_OUT_TABLE;
-	else if (cmd == SL_CLI_CMD_SEARCH && strcmp(s, "raw") == 0)
+	else if (cmd != SL_CLI_CMD_COUNT && strcmp(s, "raw") == 0)
 		*out = SL_CLI_OUT_RAW;
 	else if (cmd == SL_CLI_CMD_COUNT && strcmp(s, "text") == 0)
 		*out = SL_CLI_OUT_TEXT;
@@ -275,7 +302,8 @@ static int is_help(const char *a)
 /* Whether a is one of the command options (--since, --limit, ...). */
 static int is_cmd_opt(const char *a)
 {
-	static const char *const names[] = {"since", "from", "until", "limit", "output"};
+	static const char *const names[] = {"since", "from",  "until", "limit",  "output",
+	                                    "by",    "every", "top",   "context"};
 	size_t k, n;
 
 	if (strncmp(a, "--", 2) != 0)
@@ -294,6 +322,8 @@ static enum sl_cli_cmd cmd_from_name(const char *name)
 		return SL_CLI_CMD_SEARCH;
 	if (strcmp(name, "count") == 0)
 		return SL_CLI_CMD_COUNT;
+	if (strcmp(name, "tail") == 0)
+		return SL_CLI_CMD_TAIL;
 	return SL_CLI_CMD_NONE;
 }
 
@@ -310,6 +340,16 @@ static int parse_cmd_args(struct sl_cli_opts *o, int i, int argc, char **argv, i
 
 	for (; i < argc; i++) {
 		a = argv[i];
+		if (!only_positional && cmd == SL_CLI_CMD_SEARCH && strncmp(a, "-C", 2) == 0 &&
+		    (a[2] == '\0' || isdigit((unsigned char)a[2]))) {
+			v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || parse_limit(v, &o->context) < 0) {
+				*exit_code =
+				    usage_error(cmd, "-C needs a number of events, like -C 3");
+				return -1;
+			}
+			continue;
+		}
 		if (only_positional || (strncmp(a, "--", 2) != 0 && strcmp(a, "-h") != 0)) {
 			/* Not an option: a single dash may start a query, e.g. -level:debug. */
 			if (query_append(o, a) < 0) {
@@ -343,8 +383,29 @@ static int parse_cmd_args(struct sl_cli_opts *o, int i, int argc, char **argv, i
 			if (parse_output(cmd, v, &o->output) < 0) {
 				*exit_code =
 				    usage_error(cmd, "invalid --output '%s': expected %s", v,
-				                cmd == SL_CLI_CMD_SEARCH ? "table, json or raw"
-				                                         : "text or json");
+				                cmd != SL_CLI_CMD_COUNT ? "table, json or raw"
+				                                        : "text or json");
+				return -1;
+			}
+		} else if (r == 0 && cmd == SL_CLI_CMD_SEARCH &&
+		           (r = opt_value("context", argc, argv, &i, &v)) > 0) {
+			if (parse_limit(v, &o->context) < 0) {
+				*exit_code = usage_error(
+				    cmd, "invalid --context '%s': expected a non-negative integer",
+				    v);
+				return -1;
+			}
+		} else if (r == 0 && cmd == SL_CLI_CMD_COUNT &&
+		           (r = opt_value("by", argc, argv, &i, &v)) > 0) {
+			o->by = v;
+		} else if (r == 0 && cmd == SL_CLI_CMD_COUNT &&
+		           (r = opt_value("every", argc, argv, &i, &v)) > 0) {
+			o->every = v;
+		} else if (r == 0 && cmd == SL_CLI_CMD_COUNT &&
+		           (r = opt_value("top", argc, argv, &i, &v)) > 0) {
+			if (parse_limit(v, &o->top) < 0 || o->top == 0) {
+				*exit_code = usage_error(
+				    cmd, "invalid --top '%s': expected a positive integer", v);
 				return -1;
 			}
 		} else if (r == 0 && cmd == SL_CLI_CMD_SEARCH &&
@@ -377,6 +438,7 @@ int sl_cli_parse(struct sl_cli_opts *o, int argc, char **argv, int *exit_code)
 
 	memset(o, 0, sizeof(*o));
 	o->limit = SL_CLI_DEFAULT_LIMIT;
+	o->context = -1;
 
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
@@ -833,6 +895,8 @@ struct xfer {
 	size_t len, cap;
 	int out_errno; /* errno of a failed write to stdout, 0 if none */
 	int oom;
+	int context;     /* search -C: lines are wrapped with kind and group */
+	long last_group; /* -1 before the first */
 };
 
 /* Appends n bytes to x->buf, growing it (freed by sl_cli_run()). Keeps it NUL-terminated. */
@@ -859,13 +923,55 @@ static int buf_append(struct xfer *x, const char *data, size_t n)
 	return 0;
 }
 
+/*
+ * With -C the server sends {"kind":"before|hit|after","group":G,"event":{..}}:
+ * finds kind, group and the event's text inside line. Returns 0 or -1.
+ */
+static int context_split(const char *line, size_t len, int *hit, long *group, const char **ev,
+                         size_t *evlen)
+{
+	static const char pre[] = "{\"kind\":\"";
+	const char *p = line, *end = line + len, *g;
+
+	if (len < sizeof(pre) || memcmp(line, pre, sizeof(pre) - 1) != 0)
+		return -1;
+	p += sizeof(pre) - 1;
+	*hit = end - p > 3 && memcmp(p, "hit", 3) == 0;
+	g = strstr(p, "\"group\":");
+	if (!g || g >= end)
+		return -1;
+	*group = strtol(g + 8, NULL, 10);
+	p = strstr(g, "\"event\":");
+	if (!p || p >= end || end[-1] != '}')
+		return -1;
+	*ev = p + 8;
+	*evlen = (size_t)(end - 1 - *ev);
+	return 0;
+}
+
 /* Prints one complete NDJSON line. Returns -1 to abort the transfer. */
 static int emit_line(struct xfer *x, const char *line, size_t len)
 {
+	const char *ev;
+	size_t evlen;
+	long group;
+	int hit;
+
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	if (len == 0)
 		return 0;
+	if (x->context && context_split(line, len, &hit, &group, &ev, &evlen) == 0) {
+		if (x->last_group >= 0 && group != x->last_group)
+			fputs(x->color ? SL_CLI_DIM "--" SL_CLI_RESET "\n" : "--\n", stdout);
+		x->last_group = group;
+		if (x->mode != SL_CLI_OUT_JSON) {
+			if (x->mode == SL_CLI_OUT_TABLE)
+				fputs(hit ? "> " : "  ", stdout);
+			line = ev;
+			len = evlen;
+		}
+	}
 	if (sl_cli_print_event(stdout, line, len, x->mode, x->tty, x->color) < 0) {
 		x->oom = 1;
 		return -1;
@@ -919,7 +1025,13 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 			keep = n;
 		return buf_append(x, data, keep) < 0 ? 0 : n;
 	}
-	return feed_lines(x, data, n) < 0 ? 0 : n;
+	if (feed_lines(x, data, n) < 0)
+		return 0;
+	if (x->cmd == SL_CLI_CMD_TAIL && fflush(stdout) != 0) {
+		x->out_errno = errno ? errno : EIO;
+		return 0;
+	}
+	return n;
 }
 
 /*
@@ -929,10 +1041,12 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
  */
 static char *build_url(CURL *curl, const struct sl_cli_opts *o)
 {
-	const char *names[5], *values[5];
-	char *esc[5] = {NULL};
-	char limit[32];
-	const char *path = o->cmd == SL_CLI_CMD_SEARCH ? "/api/v1/search" : "/api/v1/count";
+	const char *names[10], *values[10];
+	char *esc[10] = {NULL};
+	char limit[32], context[32], top[32];
+	const char *path = o->cmd == SL_CLI_CMD_SEARCH ? "/api/v1/search"
+	                   : o->cmd == SL_CLI_CMD_TAIL ? "/api/v1/tail"
+	                                               : "/api/v1/count";
 	char *url = NULL, *p;
 	size_t slen = strlen(o->server), total, n = 0, k;
 
@@ -944,6 +1058,11 @@ static char *build_url(CURL *curl, const struct sl_cli_opts *o)
 		snprintf(limit, sizeof(limit), "%ld", o->limit);
 		names[n] = "limit";
 		values[n++] = limit;
+		if (o->context >= 0) {
+			snprintf(context, sizeof(context), "%ld", o->context);
+			names[n] = "context";
+			values[n++] = context;
+		}
 	}
 	if (o->since) {
 		names[n] = "since";
@@ -956,6 +1075,19 @@ static char *build_url(CURL *curl, const struct sl_cli_opts *o)
 	if (o->until) {
 		names[n] = "until";
 		values[n++] = o->until;
+	}
+	if (o->by) {
+		names[n] = "by";
+		values[n++] = o->by;
+	}
+	if (o->every) {
+		names[n] = "every";
+		values[n++] = o->every;
+	}
+	if (o->top > 0) {
+		snprintf(top, sizeof(top), "%ld", o->top);
+		names[n] = "top";
+		values[n++] = top;
 	}
 
 	total = slen + strlen(path) + 1;
@@ -1004,12 +1136,80 @@ static void report_server_error(struct xfer *x)
 	yajl_tree_free(root);
 }
 
+/* Prints a JSON scalar value of a --by answer. */
+static void print_scalar(yajl_val v)
+{
+	if (YAJL_IS_STRING(v))
+		put_escaped(stdout, v->u.string, 0);
+	else
+		print_json(stdout, v);
+}
+
+/* Prints the top values of a --by answer: COUNT VALUE lines. */
+static void print_top(yajl_val root)
+{
+	yajl_val top = obj_get(root, "top"), values = obj_get(root, "values");
+	size_t k;
+
+	if (!YAJL_IS_ARRAY(top))
+		return;
+	for (k = 0; k < top->u.array.len; k++) {
+		yajl_val e = top->u.array.values[k];
+		yajl_val c = obj_get(e, "count");
+
+		printf("%12s  ", YAJL_IS_NUMBER(c) ? YAJL_GET_NUMBER(c) : "?");
+		print_scalar(obj_get(e, "value"));
+		fputc('\n', stdout);
+	}
+	if (YAJL_IS_NUMBER(values) && (size_t)YAJL_GET_INTEGER(values) > top->u.array.len)
+		printf("%12s  (%lld values in all)\n", "", (long long)YAJL_GET_INTEGER(values));
+}
+
+/* Prints a histogram: TIME COUNT, with a bar scaled to the largest count on
+ * a terminal. */
+static void print_buckets(yajl_val root, int tty, int color)
+{
+	yajl_val b = obj_get(root, "buckets");
+	long long max = 1;
+	size_t k;
+	int j, w;
+
+	if (!YAJL_IS_ARRAY(b))
+		return;
+	for (k = 0; k < b->u.array.len; k++) {
+		yajl_val c = obj_get(b->u.array.values[k], "count");
+		if (YAJL_IS_INTEGER(c) && YAJL_GET_INTEGER(c) > max)
+			max = YAJL_GET_INTEGER(c);
+	}
+	for (k = 0; k < b->u.array.len; k++) {
+		yajl_val e = b->u.array.values[k];
+		yajl_val c = obj_get(e, "count");
+		const char *t = get_str(e, "time");
+		char tbuf[SL_CLI_TIME_LEN + 1];
+		long long n = YAJL_IS_INTEGER(c) ? YAJL_GET_INTEGER(c) : 0;
+
+		if (t && sl_cli_format_time(t, tbuf) == 0)
+			t = tbuf;
+		printf("%s %10lld", t ? t : "-", n);
+		if (tty) {
+			w = (int)((n * 50 + max - 1) / max);
+			fputs(color ? "  \033[36m" : "  ", stdout);
+			for (j = 0; j < w; j++)
+				fputs("\u2588", stdout);
+			if (color)
+				fputs(SL_CLI_RESET, stdout);
+		}
+		fputc('\n', stdout);
+	}
+}
+
 /* Prints the count answer held in x->buf. Returns the exit code. */
 static int print_count(struct xfer *x)
 {
 	char errbuf[128];
 	yajl_val root, count;
 	int rc = SL_CLI_EXIT_ERROR;
+	size_t n;
 
 	root = yajl_tree_parse(x->buf ? x->buf : "", errbuf, sizeof(errbuf));
 	count = obj_get(root, "count");
@@ -1017,10 +1217,19 @@ static int print_count(struct xfer *x)
 		fputs("sluice: unexpected answer from the server: no count\n", stderr);
 		goto fail;
 	}
-	if (x->mode == SL_CLI_OUT_JSON)
-		printf("{\"count\": %s}\n", YAJL_GET_NUMBER(count));
-	else
+	if (x->mode == SL_CLI_OUT_JSON) {
+		if (!obj_get(root, "top") && !obj_get(root, "buckets")) {
+			printf("{\"count\": %s}\n", YAJL_GET_NUMBER(count));
+		} else {
+			n = strcspn(x->buf, "\r\n");
+			fwrite(x->buf, 1, n, stdout);
+			fputc('\n', stdout);
+		}
+	} else {
 		printf("%s\n", YAJL_GET_NUMBER(count));
+		print_top(root);
+		print_buckets(root, x->tty, x->color);
+	}
 	rc = SL_CLI_EXIT_OK;
 fail:
 	yajl_tree_free(root);
@@ -1055,6 +1264,8 @@ int sl_cli_run(const struct sl_cli_opts *o)
 	curl_err[0] = '\0';
 	x.cmd = o->cmd;
 	x.mode = o->output;
+	x.context = o->cmd == SL_CLI_CMD_SEARCH && o->context >= 0;
+	x.last_group = -1;
 	x.tty = isatty(STDOUT_FILENO);
 	x.color = x.tty && !env_or_null("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
 	if (x.mode == SL_CLI_OUT_DEFAULT)

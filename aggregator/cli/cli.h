@@ -23,6 +23,7 @@ enum sl_cli_cmd {
 	SL_CLI_CMD_NONE = 0,
 	SL_CLI_CMD_SEARCH,
 	SL_CLI_CMD_COUNT,
+	SL_CLI_CMD_TAIL,
 };
 
 enum sl_cli_output {
@@ -43,8 +44,12 @@ struct sl_cli_opts {
 	const char *until;
 	enum sl_cli_cmd cmd;
 	enum sl_cli_output output;
-	long limit;  /* search only; 0 means no limit */
-	char *query; /* owned: freed by sl_cli_opts_free() */
+	long limit;        /* search only; 0 means no limit */
+	long context;      /* search -C: events shown around each hit, -1: none */
+	const char *by;    /* count --by FIELD */
+	const char *every; /* count --every DUR */
+	long top;          /* count --top N, 0: the server's default */
+	char *query;       /* owned: freed by sl_cli_opts_free() */
 };
 
 /*

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
-#include "event.h"
 #include "parser.h"
 #include "sl_id.h"
 
@@ -121,10 +120,21 @@ Test(parsers, registry)
 	cr_assert_eq(sl_parser_find("plain"), &sl_parser_plain);
 	cr_assert_null(sl_parser_find("xml"));
 	cr_assert_null(sl_parser_find(""));
+	static const char *const names[] = {
+	    "auto",          "plain",       "json",         "logfmt", "regex",    "nginx",
+	    "nginx_error",   "apache",      "apache_error", "syslog", "postgres", "postgres_csv",
+	    "postgres_json", "mysql_error", "mysql_slow",   "redis",  "docker",   "cri",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const struct sl_parser_ops *p = sl_parser_find(names[i]);
+		cr_assert_not_null(p, "no parser %s", names[i]);
+		cr_assert_str_eq(p->name, names[i]);
+		cr_assert_not_null(p->desc);
+	}
 	int n = 0;
 	while (sl_parsers[n])
 		n++;
-	cr_assert_eq(n, 3);
+	cr_assert_eq(n, (int)(sizeof names / sizeof names[0]));
 }
 
 Test(parsers, envelope)

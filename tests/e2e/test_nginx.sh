@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A real nginx (Debian's package, installed here if missing) serves a few
+# requests on a free loopback port; its access log (combined + request time)
+# and error log must parse with the nginx and nginx_error parsers: one event
+# per request with the right typed status, method, path, bytes and duration,
+# and the errors nginx logged (missing file, upstream refused) found.
+source "$(dirname "$0")/lib.sh"
+
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [[ ! -x $NGINX ]]; then
+	if [[ $(id -u) == 0 ]]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >"$T/apt.log" 2>&1 ||
+			fail "apt-get install nginx failed"
+		NGINX=/usr/sbin/nginx
+	else
+		fail "nginx is not installed (scripts/deps.sh installs it)"
+	fi
+fi
+
+N=$T/nginx
+mkdir -p "$N/html" "$N/tmp" "$N/logs"
+chmod 711 "$T"
+chmod -R a+rX "$N"
+echo hello >"$N/html/index.html"
+PORT=$(free_port)
+DEAD=$(free_port) # nothing listens there: the proxy gets "connection refused"
+USER_LINE=""
+[[ $(id -u) == 0 ]] && USER_LINE="user nobody nogroup;"
+cat >"$N/nginx.conf" <<CONF
+$USER_LINE
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $N/logs/error.log info;
+events { worker_connections 64; }
+http {
+  log_format timed '\$remote_addr - \$remote_user [\$time_local] "\$request" '
+                   '\$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" '
+                   '\$request_time urt=\$upstream_response_time';
+  access_log $N/logs/access.log timed;
+  client_body_temp_path $N/tmp/body;
+  proxy_temp_path $N/tmp/proxy;
+  fastcgi_temp_path $N/tmp/fastcgi;
+  uwsgi_temp_path $N/tmp/uwsgi;
+  scgi_temp_path $N/tmp/scgi;
+  server {
+    listen 127.0.0.1:$PORT;
+    root $N/html;
+    location /api/ { proxy_pass http://127.0.0.1:$DEAD; }
+  }
+}
+CONF
+"$NGINX" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' >"$T/nginx.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+	sleep 0.1
+done
+: >"$N/logs/access.log" # forget the readiness probes (nginx appends)
+U=http://127.0.0.1:$PORT
+# method path expected-status, in order
+REQS=("GET / 200" "GET /missing.html 404" "GET /index.html?x=1&y=two 200" "POST /index.html 405"
+	"GET /api/orders 502" "HEAD / 200")
+for r in "${REQS[@]}"; do
+	read -r m p want <<<"$r"
+	if [[ $m == HEAD ]]; then
+		got=$(curl -s -I -o /dev/null -w '%{http_code}' -A 'sluice-test/1.0' -e 'http://ref.example/' "$U$p")
+	else
+		got=$(curl -s -o /dev/null -w '%{http_code}' -X "$m" -A 'sluice-test/1.0' -e 'http://ref.example/' "$U$p")
+	fi
+	[[ $got == "$want" ]] || fail "$m $p: nginx answered $got, want $want"
+done
+kill -QUIT "$(cat "$N/nginx.pid")"
+for _ in $(seq 50); do [[ -f $N/nginx.pid ]] || break; sleep 0.1; done
+
+"$SHIPPER" parse --parser nginx "$N/logs/access.log" >"$T/access.events" || fail "parse access.log"
+n=$(wc -l <"$T/access.events")
+((n == ${#REQS[@]})) || fail "want ${#REQS[@]} access events, got $n"
+i=0
+for r in "${REQS[@]}"; do
+	read -r m p want <<<"$r"
+	path=${p%%\?*}
+	jq -e -s --argjson i $i --arg m "$m" --arg p "$path" --argjson s "$want" \
+		'.[$i] | .["http.method"] == $m and .["http.path"] == $p and .["http.status"] == $s
+		 and (.["http.bytes"] | type == "number") and (.["http.duration"] | type == "number")
+		 and .["client.ip"] == "127.0.0.1" and .["http.user_agent"] == "sluice-test/1.0"
+		 and .["http.referer"] == "http://ref.example/" and (.parse_error | not)' \
+		"$T/access.events" >/dev/null || fail "access event $i ($r): $(sed -n "$((i + 1))p" "$T/access.events")"
+	i=$((i + 1))
+done
+jq -e -s '.[2]["http.query"] == "x=1&y=two" and .[4].level == "error" and .[1].level == "warn"
+	and .[0].level == "info" and (.[4]["http.upstream_duration"] | type == "number")' \
+	"$T/access.events" >/dev/null || fail "query, levels or upstream time wrong"
+
+"$SHIPPER" parse --parser nginx_error "$N/logs/error.log" >"$T/error.events" || fail "parse error.log"
+jq -e -s 'all(.[]; .parse_error | not)' "$T/error.events" >/dev/null ||
+	fail "error.log lines that did not parse: $(jq -c 'select(.parse_error)' "$T/error.events" | head -3)"
+jq -e -s 'any(.[]; .level == "error" and (.message | test("missing.html")) and .["http.path"] == "/missing.html"
+	and .["client.ip"] == "127.0.0.1" and (.["nginx.pid"] | type == "number"))' "$T/error.events" >/dev/null ||
+	fail "the missing file error is not there"
+jq -e -s 'any(.[]; .level == "error" and (.message | test("Connection refused|connect\\(\\) failed"))
+	and .["http.path"] == "/api/orders" and (.["nginx.upstream"] | test("127.0.0.1")))' "$T/error.events" >/dev/null ||
+	fail "the upstream error is not there"
+if [[ -n ${SLUICE_NGINX_SAMPLE_DIR:-} ]]; then cp "$N/logs/"* "$SLUICE_NGINX_SAMPLE_DIR/"; fi
+echo ok

@@ -1,0 +1,3 @@
+/* fuzz_json — the "json" parser on arbitrary records (see fuzz_parser.h). */
+#define FUZZ_PARSER "json"
+#include "fuzz_parser.h"

@@ -1,0 +1,3 @@
+/* fuzz_syslog — the "syslog" parser on arbitrary records (see fuzz_parser.h). */
+#define FUZZ_PARSER "syslog"
+#include "fuzz_parser.h"

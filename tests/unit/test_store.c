@@ -1,0 +1,274 @@
+/*
+ * test_store — the segment store: add, flush, search, reopen, recovery from
+ * a torn tail, duplicate ids across restarts, the first-slice import.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fields.h"
+#include "query.h"
+#include "store.h"
+
+static char dir[256];
+
+static void mkdir_tmp(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/sluice-test-store.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void rm_tmp(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+struct keys {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void key_add(void *ud, uint64_t h)
+{
+	struct keys *k = ud;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		k->v = realloc(k->v, k->cap * sizeof *k->v);
+	}
+	k->v[k->n++] = h;
+}
+
+/* Adds event i (time 2026-11-01 + i seconds) unless seen; returns 1 if added. */
+static int add(struct ag_store *s, int i, const char *msg)
+{
+	char line[512], idhex[40];
+	snprintf(idhex, sizeof idhex, "%032x", i + 1);
+	long long t = 1793491200LL + i; /* 2026-11-01T00:00:00Z */
+	snprintf(line, sizeof line,
+	         "{\"time\":\"%lld\",\"id\":\"%s\",\"host\":\"h\",\"path\":\"/p\",\"offset\":%d,"
+	         "\"level\":\"%s\",\"n\":%d,\"message\":\"%s %d\"}",
+	         t, idhex, i * 10, i % 3 ? "info" : "error", i, msg, i);
+	uint64_t id[2];
+	ag_id_parse(idhex, id);
+	if (ag_store_seen(s, id))
+		return 0;
+	struct ag_event ev = {0};
+	cr_assert_eq(ag_event_parse(&ev, line, strlen(line)), 0, "%s", line);
+	struct keys k = {0};
+	ag_index_keys(&ev, key_add, &k);
+	ag_store_add(s, "default", line, strlen(line), t * 1000000000LL, id, k.v, k.n);
+	free(k.v);
+	ag_event_free(&ev);
+	return 1;
+}
+
+static long count(struct ag_store *s, const char *q)
+{
+	char err[256];
+	struct ag_qnode *n = ag_query_parse(q, err, sizeof err);
+	cr_assert_not_null(n, "%s", err);
+	struct ag_scan sc = {.q = n};
+	struct ag_hit *hits;
+	long c = ag_store_search(s, &sc, 0, &hits);
+	ag_hits_free(hits, c > 0 ? (size_t)c : 0);
+	ag_query_free(n);
+	return c;
+}
+
+static struct ag_store_opts small(void)
+{
+	struct ag_store_opts o;
+	ag_store_defaults(&o);
+	o.block_size = 4096;
+	return o;
+}
+
+Test(store, add_flush_search_reopen, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	for (int i = 0; i < 1000; i++)
+		cr_assert(add(&s, i, "hello world"));
+	cr_assert_eq(count(&s, "*"), 1000); /* pending, searchable */
+	cr_assert_eq(ag_store_flush(&s), 0);
+	cr_assert_gt(s.nblocks, 10);
+	for (int i = 1000; i < 1500; i++)
+		cr_assert(add(&s, i, "second batch"));
+	cr_assert_eq(count(&s, "*"), 1500);
+	cr_assert_eq(count(&s, "hello"), 1000);
+	cr_assert_eq(count(&s, "level:error"), 500);
+	cr_assert_eq(count(&s, "n>=1490"), 10);
+	cr_assert_eq(count(&s, "\"hello world 7\""), 1);
+	/* the index skips blocks for a needle */
+	char err[256];
+	struct ag_qnode *q = ag_query_parse("\"world 500\"", err, sizeof err);
+	struct ag_scan sc = {.q = q};
+	struct ag_hit *hits;
+	cr_assert_eq(ag_store_search(&s, &sc, 0, &hits), 1);
+	cr_assert_lt(sc.blocks_read, 3, "read %llu blocks", (unsigned long long)sc.blocks_read);
+	cr_assert(strstr(hits[0].line, "\"n\":500,"));
+	ag_hits_free(hits, 1);
+	ag_query_free(q);
+	/* newest first with a limit */
+	q = ag_query_parse("*", err, sizeof err);
+	struct ag_scan sc2 = {.q = q};
+	cr_assert_eq(ag_store_search(&s, &sc2, 3, &hits), 3);
+	cr_assert(strstr(hits[0].line, "\"n\":1499,"), "%s", hits[0].line);
+	cr_assert(strstr(hits[2].line, "\"n\":1497,"), "%s", hits[2].line);
+	ag_hits_free(hits, 3);
+	ag_query_free(q);
+	ag_store_close(&s); /* flushes and seals */
+
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	cr_assert_eq(count(&s, "*"), 1500);
+	cr_assert_eq(count(&s, "second"), 500);
+	/* every id is known after the restart */
+	for (int i = 0; i < 1500; i += 7)
+		cr_assert_not(add(&s, i, "again"));
+	cr_assert(add(&s, 1500, "new"));
+	ag_store_close(&s);
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	cr_assert_eq(count(&s, "*"), 1501);
+	ag_store_close(&s);
+}
+
+/* The first segment file of dir. */
+static void seg_file(char *out, size_t n, const char *ext)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	out[0] = '\0';
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ext))
+			snprintf(out, n, "%s/%s", dir, de->d_name);
+	closedir(d);
+	cr_assert(out[0], "no %s file", ext);
+}
+
+Test(store, torn_tail_is_cut, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	for (int i = 0; i < 300; i++)
+		add(&s, i, "x");
+	cr_assert_eq(ag_store_flush(&s), 0);
+	ag_store_close(&s);
+	/* as if the crash came before sealing, in the middle of a block */
+	char seg[512], idx[512];
+	seg_file(seg, sizeof seg, ".seg");
+	seg_file(idx, sizeof idx, ".idx");
+	cr_assert_eq(unlink(idx), 0);
+	struct stat st;
+	stat(seg, &st);
+	int fd = open(seg, O_WRONLY | O_APPEND);
+	char junk[3000];
+	memset(junk, 'S', sizeof junk);
+	memcpy(junk, "SLB1", 4); /* a header that does not check out */
+	cr_assert_eq(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+	close(fd);
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	cr_assert_eq(count(&s, "*"), 300);
+	for (int i = 0; i < 300; i += 11)
+		cr_assert_not(add(&s, i, "dup"));
+	ag_store_close(&s);
+	struct stat st2;
+	stat(seg, &st2);
+	cr_assert_eq(st2.st_size, st.st_size);
+
+	/* a damaged last block: cut, the rest kept */
+	seg_file(idx, sizeof idx, ".idx");
+	cr_assert_eq(unlink(idx), 0);
+	fd = open(seg, O_WRONLY);
+	cr_assert_eq(pwrite(fd, "XX", 2, st.st_size - 10), 2);
+	close(fd);
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	long c = count(&s, "*");
+	cr_assert(c > 200 && c < 300, "%ld events after cutting the last block", c);
+	ag_store_close(&s);
+}
+
+Test(store, imports_first_slice, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/events.ndjson", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "{\"time\":\"2026-11-01T00:00:00Z\",\"id\":\"a\",\"message\":\"old one\"}\n");
+	fprintf(f, "{\"time\":\"2026-11-02T00:00:00Z\",\"id\":\"b\",\"message\":\"old two\"}\n");
+	fprintf(f, "{\"time\":\"2026-11-02T00:00:00Z\",\"id\":\"b\",\"message\":\"old two\"}\n");
+	fprintf(f, "{\"time\":\"2026-11-02T00:00:00Z\",\"id\":\"c\",\"mess");
+	fclose(f);
+	struct ag_store s;
+	cr_assert_eq(ag_store_open(&s, dir, NULL), 0);
+	cr_assert_eq(count(&s, "old"), 2);
+	cr_assert_eq(s.nsegs, 2); /* two days */
+	ag_store_close(&s);
+	cr_assert_eq(access(path, F_OK), -1);
+}
+
+static int seen_line(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *e)
+{
+	(*(int *)ud)++;
+	return 0;
+}
+
+Test(store, recent_ring, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	o.recent = 16;
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	uint64_t cur = UINT64_MAX;
+	int n = 0;
+	cr_assert_eq(ag_store_recent(&s, &cur, seen_line, &n), 0);
+	cr_assert_eq(n, 0);
+	for (int i = 0; i < 5; i++)
+		add(&s, i, "r");
+	cr_assert_eq(ag_store_recent(&s, &cur, seen_line, &n), 0);
+	cr_assert_eq(n, 5);
+	for (int i = 5; i < 40; i++)
+		add(&s, i, "r");
+	n = 0;
+	cr_assert_eq(ag_store_recent(&s, &cur, seen_line, &n), 19);
+	cr_assert_eq(n, 16);
+	ag_store_close(&s);
+}
+
+Test(store, damaged_block_in_the_middle_is_skipped, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	for (int i = 0; i < 600; i++)
+		add(&s, i, "middle");
+	cr_assert_eq(ag_store_flush(&s), 0);
+	size_t blocks = s.nblocks;
+	cr_assert_gt(blocks, 5);
+	ag_store_close(&s);
+	char seg[512], idx[512];
+	seg_file(seg, sizeof seg, ".seg");
+	seg_file(idx, sizeof idx, ".idx");
+	cr_assert_eq(unlink(idx), 0);
+	struct stat st;
+	stat(seg, &st);
+	int fd = open(seg, O_WRONLY);
+	cr_assert_eq(pwrite(fd, "\xff\xff\xff\xff", 4, st.st_size / 3), 4); /* bit rot */
+	close(fd);
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	cr_assert_eq(s.nblocks, blocks - 1, "%zu blocks of %zu", s.nblocks, blocks);
+	long c = count(&s, "*");
+	cr_assert(c > 500 && c < 600, "%ld events", c);
+	cr_assert_eq(count(&s, "n:599"), 1); /* the blocks after it are kept */
+	ag_store_close(&s);
+	struct stat st2;
+	stat(seg, &st2);
+	cr_assert_eq(st2.st_size, st.st_size); /* nothing cut */
+}
