@@ -10,6 +10,8 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "fields.h"
+#include "query.h"
 #include "sl_buf.h"
 #include "sl_id.h"
 #include "sl_json.h"
@@ -31,22 +33,35 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	sl_warn("kafka: %s", reason);
 }
 
-/* Wraps a payload that is not a JSON object as an event with parse_error. */
-static void wrap_raw(const rd_kafka_message_t *m, struct sl_buf *out, char *id, int64_t *t)
+/* The id of an event that has none: from its place in Kafka (and in the
+ * message, for the second and later events of a batch). */
+static void kafka_id(const rd_kafka_message_t *m, unsigned idx, char *id)
 {
-	char ts[SL_TIME_LEN], src[128];
+	char src[160];
+	if (idx)
+		snprintf(src, sizeof src, "%s/%" PRId32 "/%" PRId64 "/%u",
+		         rd_kafka_topic_name(m->rkt), m->partition, m->offset, idx);
+	else
+		snprintf(src, sizeof src, "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(m->rkt),
+		         m->partition, m->offset);
+	sl_id_make("kafka", src, 0, id);
+}
+
+/* Wraps a payload that is not a JSON object as an event with parse_error. */
+static void wrap_raw(const rd_kafka_message_t *m, const char *payload, size_t len, unsigned idx,
+                     struct sl_buf *out, char *id, int64_t *t)
+{
+	char ts[SL_TIME_LEN];
 	struct sl_jw w;
 	*t = sl_time_now_ns();
 	sl_time_format(*t, ts);
-	snprintf(src, sizeof src, "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(m->rkt),
-	         m->partition, m->offset);
-	sl_id_make("kafka", src, 0, id);
+	kafka_id(m, idx, id);
 	sl_jw_begin(&w, out);
 	sl_jw_cstr(&w, "time", ts);
 	sl_jw_cstr(&w, "id", id);
 	sl_jw_cstr(&w, "source", "kafka");
 	sl_jw_cstr(&w, "level", "info");
-	sl_jw_str(&w, "message", m->payload ? m->payload : "", m->len);
+	sl_jw_str(&w, "message", payload, len);
 	sl_jw_cstr(&w, "parse_error", "not a JSON event object");
 	sl_jw_end(&w);
 }
@@ -78,78 +93,175 @@ static void gen_value(yajl_gen g, yajl_val v)
 	}
 }
 
-/* Adds one message to the batch unless its id is stored already. */
-static void take(struct ag_ingest *in, const rd_kafka_message_t *m, struct sl_buf *lines,
-                 struct ag_entry **ents, size_t *n, size_t *cap, struct sl_buf *tmp)
+struct batch {
+	struct ag_event ev;
+	struct sl_buf line, tmp;
+	uint64_t *keys;
+	size_t nkeys, cap_keys;
+	/* offsets consumed since the last commit */
+	rd_kafka_topic_partition_list_t *offs;
+};
+
+/* Appends h to b->keys (grows; freed when the thread ends). */
+static void key_add(void *ud, uint64_t h)
 {
-	char idbuf[SL_ID_HEX];
-	const char *id = NULL;
+	struct batch *b = ud;
+	if (b->nkeys == b->cap_keys) {
+		b->cap_keys = b->cap_keys ? b->cap_keys * 2 : 128;
+		b->keys = sl_realloc(b->keys, b->cap_keys * sizeof *b->keys);
+	}
+	b->keys[b->nkeys++] = h;
+}
+
+/* Stores one event (payload[0..len)) unless its id is stored already.
+ * Events without a time or an id get them (the ingest time; an id from the
+ * Kafka position), written first into the stored line. */
+static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const char *payload,
+                     size_t len, unsigned idx, struct batch *b)
+{
+	char idbuf[SL_ID_HEX], ts[SL_TIME_LEN];
 	int64_t t = 0;
-	size_t start = lines->len;
-	sl_buf_reset(tmp);
-	sl_buf_append(tmp, m->payload ? m->payload : "", m->len);
-	yajl_val ev = yajl_tree_parse(tmp->data, NULL, 0);
-	if (!ev || !YAJL_IS_OBJECT(ev)) {
-		in->malformed++;
-		wrap_raw(m, lines, idbuf, &t);
-		id = idbuf;
-	} else {
-		const char *tp[] = {"time", NULL}, *ip[] = {"id", NULL};
-		yajl_val tv = yajl_tree_get(ev, tp, yajl_t_string);
-		yajl_val iv = yajl_tree_get(ev, ip, yajl_t_string);
-		if (!tv || sl_time_parse(tv->u.string, strlen(tv->u.string), &t))
-			t = sl_time_now_ns();
-		if (iv) {
-			id = iv->u.string;
-		} else {
-			char src[128];
-			snprintf(src, sizeof src, "%s/%" PRId32 "/%" PRId64,
-			         rd_kafka_topic_name(m->rkt), m->partition, m->offset);
-			sl_id_make("kafka", src, 0, idbuf);
-			id = idbuf;
-		}
-		if (memchr(tmp->data, '\n', tmp->len)) {
+	sl_buf_reset(&b->line);
+	if (memchr(payload, '\n', len)) {
+		/* raw newlines between tokens: write the object again on one line */
+		sl_buf_reset(&b->tmp);
+		sl_buf_append(&b->tmp, payload, len);
+		yajl_val tree = yajl_tree_parse(b->tmp.data, NULL, 0);
+		if (tree && YAJL_IS_OBJECT(tree)) {
 			yajl_gen g = yajl_gen_alloc(NULL);
-			gen_value(g, ev);
+			gen_value(g, tree);
 			const unsigned char *gb;
 			size_t gl;
 			yajl_gen_get_buf(g, &gb, &gl);
-			sl_buf_append(lines, gb, gl);
+			sl_buf_append(&b->line, gb, gl);
 			yajl_gen_free(g);
-		} else {
-			sl_buf_append(lines, tmp->data, tmp->len);
 		}
+		if (tree)
+			yajl_tree_free(tree);
+	} else {
+		sl_buf_append(&b->line, payload, len);
 	}
-	uint64_t bid[2];
-	ag_id_parse(id, bid);
-	if (ev)
-		yajl_tree_free(ev);
-	if (ag_store_check_id(in->store, bid)) {
+	if (!b->line.len || ag_event_parse(&b->ev, b->line.data, b->line.len)) {
+		in->malformed++;
+		sl_buf_reset(&b->line);
+		wrap_raw(m, payload, len, idx, &b->line, idbuf, &t);
+		ag_event_parse(&b->ev, b->line.data, b->line.len);
+	}
+	const struct ag_field *tf = ag_event_get(&b->ev, "time");
+	const struct ag_field *idf = ag_event_get(&b->ev, "id");
+	int add_time = !tf, add_id = !idf; /* a non-string id: its text is the id */
+	if (!tf || tf->type != AG_F_STR || sl_time_parse(tf->val, tf->vlen, &t))
+		t = sl_time_now_ns();
+	uint64_t id[2];
+	if (add_id) {
+		kafka_id(m, idx, idbuf);
+		ag_id_parse(idbuf, id);
+	} else {
+		ag_id_parse(idf->val, id);
+	}
+	if (ag_store_seen(in->store, id)) {
 		in->duplicates++;
-		lines->len = start; /* drop it */
-		if (lines->data)
-			lines->data[start] = '\0';
 		return;
 	}
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 1024;
-		*ents = sl_realloc(*ents, *cap * sizeof **ents);
+	if (add_time || add_id) {
+		struct sl_jw w;
+		sl_buf_reset(&b->tmp);
+		sl_jw_begin(&w, &b->tmp);
+		if (add_time) {
+			sl_time_format(t, ts);
+			sl_jw_cstr(&w, "time", ts);
+		}
+		if (add_id)
+			sl_jw_cstr(&w, "id", idbuf);
+		sl_jw_end(&w);
+		/* splice: {"time":..,"id":.. + the rest of the object after its '{' */
+		const char *rest = memchr(b->line.data, '{', b->line.len) + 1;
+		size_t rl = b->line.len - (size_t)(rest - b->line.data);
+		size_t k = 0;
+		while (k < rl && (rest[k] == ' ' || rest[k] == '\t' || rest[k] == '\r'))
+			k++;
+		b->tmp.len--; /* drop its '}' */
+		if (k < rl && rest[k] != '}')
+			sl_buf_putc(&b->tmp, ',');
+		sl_buf_append(&b->tmp, rest, rl);
+		struct sl_buf sw = b->line;
+		b->line = b->tmp;
+		b->tmp = sw;
+		ag_event_parse(&b->ev, b->line.data, b->line.len);
 	}
-	(*ents)[*n].time_ns = t;
-	(*ents)[*n].off = start;
-	(*ents)[*n].len = (uint32_t)(lines->len - start);
-	(*n)++;
-	sl_buf_putc(lines, '\n');
+	b->nkeys = 0;
+	ag_index_keys(&b->ev, key_add, b);
+	ag_store_add(in->store, "default", b->line.data, b->line.len, t, id, b->keys, b->nkeys);
+	in->stored++;
+}
+
+/* 1 if s[0..n) is one JSON object on one line: how the shipper's batches
+ * (kafka.batch_bytes) look, one event a line, unlike a pretty-printed object
+ * whose first line is a lone '{'. */
+static int object_line(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n >= 2 && s[0] == '{' && s[n - 1] == '}';
+}
+
+/* Stores the events of one message: one event, or a batch of events one a
+ * line. */
+static void take(struct ag_ingest *in, const rd_kafka_message_t *m, struct batch *b)
+{
+	const char *p = m->payload ? m->payload : "";
+	size_t n = m->len;
+	const char *nl = memchr(p, '\n', n);
+	if (!nl || !object_line(p, (size_t)(nl - p))) {
+		take_one(in, m, p, n, 0, b);
+		return;
+	}
+	unsigned idx = 0;
+	while (n) {
+		const char *e = memchr(p, '\n', n);
+		size_t len = e ? (size_t)(e - p) : n;
+		if (len && !(len == 1 && *p == '\r'))
+			take_one(in, m, p, len, idx++, b);
+		p += len + (e != NULL);
+		n -= len + (e != NULL);
+	}
+}
+
+/* Flushes the store and commits the offsets consumed so far. Returns 0 or
+ * -1 (nothing committed: the events come again after a restart). */
+static int flush_and_commit(struct ag_ingest *in, struct batch *b)
+{
+	if (ag_store_flush(in->store)) {
+		in->failed = 1;
+		return -1;
+	}
+	if (b->offs->cnt) {
+		rd_kafka_resp_err_t err = rd_kafka_commit(in->rk, b->offs, 0);
+		if (err)
+			sl_warn("kafka: offset commit failed (%s); those events may come again "
+			        "and their duplicates will be dropped",
+			        rd_kafka_err2str(err));
+		rd_kafka_topic_partition_list_destroy(b->offs);
+		b->offs = rd_kafka_topic_partition_list_new(8);
+	}
+	in->batches++;
+	return 0;
 }
 
 static void *run(void *arg)
 {
 	struct ag_ingest *in = arg;
 	size_t max = (size_t)in->cfg->tuning.batch_max;
+	int64_t interval = in->cfg->tuning.flush_interval;
+	size_t flush_bytes = (size_t)in->cfg->storage.block_size * 8;
 	rd_kafka_message_t **msgs = sl_calloc(max, sizeof *msgs);
-	struct sl_buf lines = {0}, tmp = {0};
-	struct ag_entry *ents = NULL;
-	size_t ecap = 0;
+	struct batch b = {0};
+	int64_t last_flush = sl_mono_ms();
+	b.offs = rd_kafka_topic_partition_list_new(8);
 	while (!in->stop) {
 		size_t got = 0;
 		int64_t deadline = sl_mono_ms() + in->cfg->tuning.batch_wait;
@@ -168,44 +280,40 @@ static void *run(void *arg)
 			}
 			msgs[got++] = m;
 		}
-		if (!got)
-			continue;
-		sl_buf_reset(&lines);
-		size_t n = 0;
-		for (size_t i = 0; i < got; i++)
-			take(in, msgs[i], &lines, &ents, &n, &ecap, &tmp);
-		if (n && ag_store_append(in->store, &lines, ents, n)) {
-			in->failed = 1;
-			break; /* nothing committed: the batch comes again after a restart */
-		}
-		in->consumed += got;
-		in->stored += n;
-		in->batches++;
-		/* commit the offset after the last message of each partition */
-		rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(8);
 		for (size_t i = 0; i < got; i++) {
+			take(in, msgs[i], &b);
 			rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
-			    offs, rd_kafka_topic_name(msgs[i]->rkt), msgs[i]->partition);
+			    b.offs, rd_kafka_topic_name(msgs[i]->rkt), msgs[i]->partition);
 			if (!p)
 				p = rd_kafka_topic_partition_list_add(
-				    offs, rd_kafka_topic_name(msgs[i]->rkt), msgs[i]->partition);
+				    b.offs, rd_kafka_topic_name(msgs[i]->rkt), msgs[i]->partition);
 			if (msgs[i]->offset + 1 > p->offset)
 				p->offset = msgs[i]->offset + 1;
-		}
-		rd_kafka_resp_err_t err = rd_kafka_commit(in->rk, offs, 0);
-		if (err)
-			sl_warn("kafka: offset commit failed (%s); the batch may come again and "
-			        "its duplicates will be dropped",
-			        rd_kafka_err2str(err));
-		rd_kafka_topic_partition_list_destroy(offs);
-		for (size_t i = 0; i < got; i++)
 			rd_kafka_message_destroy(msgs[i]);
-		sl_debug("batch: %zu consumed, %zu stored", got, n);
+		}
+		in->consumed += got;
+		struct ag_store *st = in->store;
+		int64_t now = sl_mono_ms();
+		int due = st->pending_bytes >= flush_bytes ||
+		          (st->pending_since_ms && now - st->pending_since_ms >= interval) ||
+		          (!st->pending_bytes && b.offs->cnt) ||
+		          now - last_flush >= 60000; /* also seals idle segments */
+		if (due) {
+			if (flush_and_commit(in, &b))
+				break;
+			last_flush = now;
+		}
+		if (got)
+			sl_debug("batch: %zu consumed", got);
 	}
+	if (!in->failed)
+		flush_and_commit(in, &b);
+	rd_kafka_topic_partition_list_destroy(b.offs);
 	free(msgs);
-	free(ents);
-	sl_buf_free(&lines);
-	sl_buf_free(&tmp);
+	free(b.keys);
+	ag_event_free(&b.ev);
+	sl_buf_free(&b.line);
+	sl_buf_free(&b.tmp);
 	return NULL;
 }
 

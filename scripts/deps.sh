@@ -9,6 +9,7 @@ PKGS=(
 	libcriterion-dev libyaml-dev libpcre2-dev libevent-dev
 	openssl curl python3 jq yajl-tools
 	default-jre-headless maven
+	postgresql-15 nginx # real log writers for the parser tests
 )
 
 missing=()
@@ -32,5 +33,16 @@ SUDO=
 if [[ $(id -u) != 0 ]]; then SUDO=sudo; fi
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# nginx and PostgreSQL would start system services on install; the tests
+# start their own on loopback, so services are kept from starting meanwhile
+policy=
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+	policy=1
+fi
+rc=0
 $SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+if [[ -n $policy ]]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+exit $rc

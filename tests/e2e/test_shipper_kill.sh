@@ -2,10 +2,13 @@
 # kill -9 of the shipper ten times while lines are being written and shipped,
 # restarting it each time: no line is lost, and what was re-sent (lines whose
 # acknowledgement had not been checkpointed yet) is dropped by id in the
-# aggregator, so the store holds every line exactly once.
+# aggregator, so the store holds every line exactly once. The shipper packs
+# each file's events into batched Kafka messages (kafka.batch_bytes), so
+# acknowledgements and checkpoints cover many events at a time.
 source "$(dirname "$0")/lib.sh"
 setup_pipeline
 start_aggregator
+export SLUICE_BATCH_BYTES=64KiB
 start_shipper
 N=300000
 # two writers, 150,000 lines each, in 100 bursts over ~10-20 s
