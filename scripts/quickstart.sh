@@ -76,7 +76,9 @@ The pipeline is running (logs in $Q). Try:
   export SLUICE_SERVER=$SLUICE_SERVER PATH=$ROOT/build/aggregator/cli:\$PATH
   sluice search payment
   sluice search 'user:u3' --output json
-  sluice count '*'
+  sluice count '*' --by level
+  sluice search '(level:error OR level:warn) -payment' -C 1
+  sluice tail 'level:error'       # in another terminal, then append a line below
   echo 'ERROR disk full' >> $Q/logs/worker.log; sleep 2; sluice search disk
 Stop everything with: scripts/quickstart.sh stop
 EOM
