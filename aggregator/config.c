@@ -80,21 +80,13 @@ int ag_config_load(struct ag_config *c, const char *path)
 	if (!*c->storage.dir)
 		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "storage.dir"), "storage.dir",
 		                    "must not be empty");
-	if (c->kafka.brokers.n == 0)
-		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "kafka.brokers"),
-		                    "kafka.brokers", "needs at least one broker");
 	if (!strchr(c->api.listen, ':'))
 		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "api.listen"), "api.listen",
 		                    "expected host:port, got \"%s\"", c->api.listen);
 	if (sl_log_level_parse(c->tuning.log_level) < 0)
 		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "tuning.log_level"),
 		                    "tuning.log_level", "expected debug, info, warn or error");
-	char err[512];
-	rd_kafka_conf_t *kc = sl_kafka_conf(&c->kafka, err, sizeof err);
-	if (!kc)
-		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "kafka"), "kafka", "%s", err);
-	rd_kafka_conf_destroy(kc);
-	return 0;
+	return sl_kafka_check(&c->cfg, &c->kafka);
 }
 
 void ag_config_free(struct ag_config *c)

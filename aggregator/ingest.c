@@ -18,16 +18,6 @@
 #include "sl_log.h"
 #include "sl_time.h"
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-	if (level <= 3)
-		sl_error("librdkafka: %s: %s", fac, buf);
-	else if (level <= 4)
-		sl_warn("librdkafka: %s: %s", fac, buf);
-	else
-		sl_debug("librdkafka: %s: %s", fac, buf);
-}
-
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	sl_warn("kafka: %s", reason);
@@ -340,7 +330,7 @@ int ag_ingest_start(struct ag_ingest *in, struct ag_config *cfg, struct ag_store
 			return -1;
 		}
 	}
-	rd_kafka_conf_set_log_cb(c, log_cb);
+	rd_kafka_conf_set_log_cb(c, sl_kafka_log_cb);
 	rd_kafka_conf_set_error_cb(c, error_cb);
 	in->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
 	if (!in->rk) {

@@ -128,3 +128,26 @@ fail:
 	rd_kafka_conf_destroy(c);
 	return NULL;
 }
+
+int sl_kafka_check(struct sl_cfg *cfg, const struct sl_kafka_opts *o)
+{
+	char err[512];
+	if (o->brokers.n == 0)
+		return sl_cfg_error(cfg, sl_cfg_find(cfg->root, "kafka.brokers"), "kafka.brokers",
+		                    "needs at least one broker");
+	rd_kafka_conf_t *kc = sl_kafka_conf(o, err, sizeof err);
+	if (!kc)
+		return sl_cfg_error(cfg, sl_cfg_find(cfg->root, "kafka"), "kafka", "%s", err);
+	rd_kafka_conf_destroy(kc);
+	return 0;
+}
+
+void sl_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	if (level <= 3)
+		sl_error("librdkafka: %s: %s", fac, buf);
+	else if (level <= 4)
+		sl_warn("librdkafka: %s: %s", fac, buf);
+	else
+		sl_debug("librdkafka: %s: %s", fac, buf);
+}

@@ -39,5 +39,11 @@ extern const struct sl_opt sl_kafka_consumer_opts[];
  * rd_kafka_new, or destroys it) from the options. Returns NULL with a message
  * in err on a bad property. */
 rd_kafka_conf_t *sl_kafka_conf(const struct sl_kafka_opts *o, char *err, size_t errlen);
+/* Validates the kafka: section as loaded into o: at least one broker, and
+ * every property accepted by librdkafka. Returns 0, or -1 with
+ * "file:line: kafka...: message" in cfg->err. */
+int sl_kafka_check(struct sl_cfg *cfg, const struct sl_kafka_opts *o);
+/* librdkafka's log callback, into sl_log at the matching level. */
+void sl_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf);
 
 #endif

@@ -174,18 +174,10 @@ int sh_config_load(struct sh_config *c, const char *path)
 	if (!*c->state_dir)
 		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "state_dir"), "state_dir",
 		                    "must not be empty");
-	if (c->kafka.brokers.n == 0)
-		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "kafka.brokers"),
-		                    "kafka.brokers", "needs at least one broker");
 	if (sl_log_level_parse(c->tuning.log_level) < 0)
 		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "tuning.log_level"),
 		                    "tuning.log_level", "expected debug, info, warn or error");
-	char err[512];
-	rd_kafka_conf_t *kc = sl_kafka_conf(&c->kafka, err, sizeof err);
-	if (!kc)
-		return sl_cfg_error(&c->cfg, sl_cfg_find(c->cfg.root, "kafka"), "kafka", "%s", err);
-	rd_kafka_conf_destroy(kc);
-	return 0;
+	return sl_kafka_check(&c->cfg, &c->kafka);
 }
 
 void sh_config_free(struct sh_config *c)

@@ -104,16 +104,6 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	sl_warn("kafka: %s", reason);
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-	if (level <= 3)
-		sl_error("librdkafka: %s: %s", fac, buf);
-	else if (level <= 4)
-		sl_warn("librdkafka: %s: %s", fac, buf);
-	else
-		sl_debug("librdkafka: %s: %s", fac, buf);
-}
-
 /* Cuts an event that would not fit in one Kafka message: the message is
  * halved until it fits, and as a last resort the parsed fields are dropped. */
 static void shrink(struct shipper *s, struct sh_file *f, struct sl_pipe_rec *r)
@@ -333,7 +323,7 @@ static int kafka_start(struct shipper *s)
 	rd_kafka_conf_set(c, "linger.ms", num, err, sizeof err);
 	rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
 	rd_kafka_conf_set_error_cb(c, error_cb);
-	rd_kafka_conf_set_log_cb(c, log_cb);
+	rd_kafka_conf_set_log_cb(c, sl_kafka_log_cb);
 	rd_kafka_conf_set_opaque(c, s);
 	s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
 	if (!s->rk) {
