@@ -133,6 +133,8 @@ int sl_time_parse(const char *s, size_t n, int64_t *ns)
 		return -1;
 	if (M == 2 && D == 29 && !((Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0))
 		return -1;
+	if (Y < 1678 || Y > 2261)
+		return -1; /* nanoseconds since 1970 fit an int64_t only in between */
 	int64_t frac = 0;
 	if (p < n && (s[p] == '.' || s[p] == ',')) {
 		p++;

@@ -19,7 +19,8 @@ int64_t sl_mono_ms(void);
  * the length (30). */
 size_t sl_time_format(int64_t ns, char *out);
 /* Parses RFC 3339 (also with a space for 'T', 1-9 fraction digits, 'Z' or
- * +hh:mm / -hh:mm / +hhmm). Returns 0 and sets *ns, or -1. */
+ * +hh:mm / -hh:mm / +hhmm), years 1678-2261 (what int64 nanoseconds hold).
+ * Returns 0 and sets *ns, or -1. */
 int sl_time_parse(const char *s, size_t n, int64_t *ns);
 /* Parses a duration into milliseconds. Returns 0, or -1 if malformed. */
 int sl_duration_parse(const char *s, int64_t *ms);

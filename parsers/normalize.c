@@ -107,9 +107,12 @@ int sl_time_parse_any(const char *s, size_t n, int64_t *ns)
 	if (digits && digits <= 19) {
 		/* epoch: by magnitude of the integer part, seconds/ms/us/ns */
 		size_t ilen = dot ? dot - 1 : n;
-		int64_t v = 0;
+		uint64_t u = 0; /* 19 digits fit a uint64_t, not always an int64_t */
 		for (size_t i = 0; i < ilen; i++)
-			v = v * 10 + (s[i] - '0');
+			u = u * 10 + (uint64_t)(s[i] - '0');
+		if (u > INT64_MAX)
+			return -1;
+		int64_t v = (int64_t)u;
 		int64_t frac = 0, scale = 1000000000;
 		if (dot) {
 			for (size_t i = dot; i < n && scale > 1; i++) {

@@ -72,21 +72,22 @@ function nanote(k) {
 function throughput_table(s, title,    i, k, mc, extra) {
 	if (!nrows[s]) return
 	printf "\n## %s\n\n", title
-	extra = (s == "ingest") ? " events/s (median) |" : ""
+	extra = (s == "ingest") ? " events/s (median) |" : (s == "parsers") ? " lines/CPU-s (median) |" : ""
 	printf "| case | tool | MB/CPU-s min | median | max | MB/s (median) | CPU s (median) | peak RSS MiB (max) |%s runs |\n", extra
-	printf "|---|---|---:|---:|---:|---:|---:|---:|%s---:|\n", (s == "ingest") ? "---:|" : ""
+	printf "|---|---|---:|---:|---:|---:|---:|---:|%s---:|\n", extra != "" ? "---:|" : ""
 	for (i = 1; i <= nrows[s]; i++) {
 		rowname(s, i)
 		k = s SUBSEP RC SUBSEP RT
 		mc = get(s, RC, RT, "mb_per_cpu_s")
 		if (mc == "") {
-			printf "| %s | %s | n/a: %s | | | | | |%s |\n", RC, RT, NA[k], (s == "ingest") ? " |" : ""
+			printf "| %s | %s | n/a: %s | | | | | |%s |\n", RC, RT, NA[k], extra != "" ? " |" : ""
 			continue
 		}
 		printf "| %s | %s | %s | **%s** | %s | %s | %s | %s |", RC, RT, fmt(stat(mc, "min")),
 			fmt(stat(mc, "med")), fmt(stat(mc, "max")), fmt(med(s, RC, RT, "mb_per_s")),
 			fmt(med(s, RC, RT, "cpu_s")), fmt(stat(get(s, RC, RT, "rss_mib"), "max"))
 		if (s == "ingest") printf " %s |", fmt(med(s, RC, RT, "events_per_s"))
+		if (s == "parsers") printf " %s |", fmt(stat(mc, "med") * med(s, RC, RT, "lines_per_mb"))
 		printf " %d%s |\n", stat(mc, "n"), nanote(k)
 	}
 }
@@ -176,6 +177,7 @@ function ratios(    sk, s1, s1k, s1000, k1) {
 	ratio("shipper tail->null 1 file, MB/CPU-s: sluice / cat", "higher", "mb_per_cpu_s", "shipper", "tail -> null, 1 file", "sluice", "baselines", "json.log", "cat")
 	ratio("shipper tail->null 1 file, MB/CPU-s: sluice / jq -c .", "higher", "mb_per_cpu_s", "shipper", "tail -> null, 1 file", "sluice", "baselines", "json.log", "jq -c .")
 	ratio("shipper tail->null 1000 files / 1 file, MB/CPU-s", "higher", "mb_per_cpu_s", "shipper", "tail -> null, 1000 files", "sluice", "shipper", "tail -> null, 1 file", "sluice")
+	ratio("parser json, MB/CPU-s: sluice / json_reformat -m", "higher", "mb_per_cpu_s", "parsers", "json", "sluice (json)", "baselines", "json.log", "json_reformat -m")
 	ratio("parser json, MB/CPU-s: sluice / jq -c .", "higher", "mb_per_cpu_s", "parsers", "json", "sluice (json)", "baselines", "json.log", "jq -c .")
 	ratio("parser json, MB/CPU-s: sluice / gzip -6", "higher", "mb_per_cpu_s", "parsers", "json", "sluice (json)", "baselines", "json.log", "gzip -6")
 	ratio("ingest, MB/CPU-s: sluice / clickhouse", "higher", "mb_per_cpu_s", "ingest", "events from Kafka", "sluice-aggregator", "ingest", "events from file", "clickhouse (chdb)")

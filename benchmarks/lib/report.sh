@@ -64,7 +64,7 @@ compare_results() {
 				k = order[i]; o = O[k]; v = N[k]; flag = ""; ch = ""
 				if ((k in O) && o ~ /^[0-9.]+$/ && v ~ /^[0-9.]+$/ && o + 0 > 0) {
 					ch = sprintf("%+.1f%%", (v / o - 1) * 100)
-					if ((B[k] == "higher" && v < o * 0.9) || (B[k] == "lower" && v > o * 1.1)) {
+					if ((B[k] == "higher" && v + 0 < o * 0.9) || (B[k] == "lower" && v + 0 > o * 1.1)) {
 						flag = "**WORSE by more than 10%**"; worse++
 					}
 				}

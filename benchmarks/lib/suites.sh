@@ -29,6 +29,17 @@ suite_baselines() {
 		else
 			na baselines $c "jq -c ." "jq not installed"
 		fi
+		# yajl's own parse + emit; it takes one JSON value, so the same
+		# lines as one array
+		if command -v json_reformat >/dev/null; then
+			[[ -s $WORK/json.array ]] ||
+				awk 'BEGIN { printf "[" } NR > 1 { printf "," } { printf "%s", $0 } END { print "]" }' \
+					"$JSON" >"$WORK/json.array"
+			measure baselines $c "json_reformat -m" "$JSON_MB" -- \
+				sh -c 'exec json_reformat -m <"$1"' sh "$WORK/json.array" || true
+		else
+			na baselines $c "json_reformat -m" "yajl-tools not installed"
+		fi
 	done
 }
 
@@ -139,10 +150,11 @@ parser_rows() {
 }
 
 suite_parsers() {
-	local f p r state cfg mode bytes mbs
+	local f p r state cfg mode bytes mbs lines
 	for f in "${PARSER_FORMATS[@]}"; do
 		bytes=$(manifest "$CORPUS/$f.manifest" bytes)
 		mbs=$(mb "$bytes")
+		lines=$(manifest "$CORPUS/$f.manifest" lines)
 		for p in $(parser_rows "$f"); do
 			state=$(mktemp -d "$WORK/parser.XXXXXX")
 			cfg=$state/shipper.yaml
@@ -163,6 +175,7 @@ suite_parsers() {
 			for ((r = 1; r <= RUNS; r++)); do
 				rm -f "$state/checkpoints"
 				run_shipper parsers "$f" "sluice ($p)" "$mbs" "$cfg" "$state" 1 "$bytes" || break
+				rec parsers "$f" "sluice ($p)" lines_per_mb "$(fdiv "$lines" "$mbs" 3)"
 			done
 			rm -rf "$state"
 		done

@@ -3,7 +3,7 @@
 #
 #   benchmarks/peers/install.sh        (into $SLUICE_CACHE, default ~/.cache/sluice)
 #
-# Baselines and tools come from Debian with apt-get: ripgrep, zstd, jq, gzip,
+# Baselines and tools come from Debian with apt-get: ripgrep, zstd, jq, yajl-tools (json_reformat), gzip,
 # GNU time, gnuplot-nox, librdkafka-dev (for benchmarks/kcount.c).
 #
 # rsyslog (+ rsyslog-kafka) and syslog-ng (+ syslog-ng-mod-rdkafka) conflict
@@ -41,7 +41,7 @@ apt_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1
 }
 
-apt_install ripgrep zstd jq gzip time gnuplot-nox librdkafka-dev ||
+apt_install ripgrep zstd jq yajl-tools gzip time gnuplot-nox librdkafka-dev ||
 	log "warning: some baseline tools could not be installed"
 
 # deps_of PKG...: the library packages the given packages depend on, minus the

@@ -40,7 +40,7 @@ fi
 row() {
 	grep -qF "| $1 | $2 | " "$OUT" || fail "missing row: $1 / $2"
 }
-for tool in cat "wc -l" "rg (needle)" "gzip -6" "zstd -3" "jq -c ."; do row json.log "$tool"; done
+for tool in cat "wc -l" "rg (needle)" "gzip -6" "zstd -3" "jq -c ." "json_reformat -m"; do row json.log "$tool"; done
 for c in "tail -> null, 1 file" "tail -> null, 1000 files"; do row "$c" sluice; done
 for c in "tail -> kafka, 1 file" "tail -> kafka, 1000 files"; do
 	for tool in sluice rsyslog syslog-ng; do row "$c" $tool; done
@@ -71,4 +71,12 @@ n=$(sed -n '/^## Ratios/,/^## /p' "$OUT" | grep -c '^| [a-z]' || true)
 # --compare: a file compared with itself has nothing worse
 "$ROOT/benchmarks/run" --compare "$OUT" --with "$OUT" >"$T/compare.log" 2>&1 || fail "--compare flagged a file against itself"
 grep -q '^0 ratio(s) more than 10% worse' "$T/compare.log" || fail "--compare output"
+# and flags a ratio that got worse: an "old" file where the first
+# higher-is-better ratio was twice as good
+awk -F'|' 'BEGIN {OFS = "|"} !done && $4 ~ /higher/ && $3 + 0 > 0 {$3 = " " $3 * 2 " "; done = 1} {print}' \
+	"$OUT" >"$T/old.md"
+rc=0
+"$ROOT/benchmarks/run" --compare "$T/old.md" --with "$OUT" >"$T/compare2.log" 2>&1 || rc=$?
+((rc != 0)) || fail "--compare exited 0 although a ratio got worse"
+grep -q '^1 ratio(s) more than 10% worse' "$T/compare2.log" || fail "--compare did not flag the worse ratio"
 echo "PASS: $TEST_NAME"

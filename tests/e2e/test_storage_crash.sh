@@ -49,6 +49,7 @@ split -n l/$((KILLS + 2)) -d "$T/a.tmp" "$T/a.part."
 split -n l/$((KILLS + 2)) -d "$T/b.tmp" "$T/b.part."
 k=0
 last=0
+torn=0
 for part in "$T"/a.part.*; do
 	cat "$part" >>"$T/logs/a.log"
 	cat "${part/a.part/b.part}" >>"$T/logs/b.log"
@@ -65,8 +66,13 @@ for part in "$T"/a.part.*; do
 		wait "$AGG_PID" 2>/dev/null || true
 		if ((k % 3 == 1)); then
 			# as if the kill had come in the middle of writing a block
+			# (only an open segment is written to: a sealed one has its
+			# index, and bytes after its last block are never read)
 			seg=$(ls -t "$STORE"/*.seg 2>/dev/null | head -1)
-			[[ -n $seg ]] && head -c $((RANDOM % 3000 + 1)) /dev/urandom >>"$seg"
+			if [[ -n $seg && ! -f ${seg%.seg}.idx ]]; then
+				head -c $((RANDOM % 3000 + 1)) /dev/urandom >>"$seg"
+				torn=$((torn + 1))
+			fi
 		fi
 		start_crashy
 	fi
@@ -91,5 +97,5 @@ done
 start_crashy
 [[ $(cli count '*') == "$total" ]] || fail "after a clean restart: $(cli count '*')"
 grep -c 'cutting' "$T/aggregator.log" >"$T/cuts" || true
-(($(cat "$T/cuts") >= 1)) || fail "no torn tail was cut"
+((torn == 0 || $(cat "$T/cuts") >= 1)) || fail "$torn torn tails made, none was cut"
 echo "ok: $total lines exactly once through $KILLS kill -9s ($(cat "$T/cuts") torn tails cut)"

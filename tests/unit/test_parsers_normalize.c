@@ -41,6 +41,7 @@ Test(normalize, time_forms)
 	cr_assert_str_eq(t("2024-02-30 00:00:00"), "invalid");
 	cr_assert_str_eq(t("0001-01-01T00:00:00Z"), "invalid", "outside the int64 ns range");
 	cr_assert_str_eq(t("9999-01-01 00:00:00"), "invalid");
+	cr_assert_str_eq(t("9999999998999999998"), "invalid", "19 digits past INT64_MAX");
 }
 
 Test(normalize, yearless_takes_the_year_that_is_not_in_the_future)
