@@ -22,7 +22,7 @@ int64_t sl_mono_ms(void)
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian), after H. Hinnant. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -33,7 +33,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 }
 
 /* Writes "YYYY-MM-DDTHH:MM:SS" (19 bytes) for secs since the epoch; the
- * inverse of days_from_civil (after H. Hinnant). */
+ * inverse of sl_days_from_civil (after H. Hinnant). */
 static void civil(int64_t secs, char *out)
 {
 	int64_t days = secs / 86400, rem = secs % 86400;
@@ -169,7 +169,7 @@ int sl_time_parse(const char *s, size_t n, int64_t *ns)
 	if (p != n)
 		return -1;
 	int64_t secs =
-	    days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec - off;
+	    sl_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec - off;
 	*ns = secs * 1000000000 + frac;
 	return 0;
 }

@@ -22,6 +22,8 @@ size_t sl_time_format(int64_t ns, char *out);
  * +hh:mm / -hh:mm / +hhmm), years 1678-2261 (what int64 nanoseconds hold).
  * Returns 0 and sets *ns, or -1. */
 int sl_time_parse(const char *s, size_t n, int64_t *ns);
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian calendar). */
+int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Parses a duration into milliseconds. Returns 0, or -1 if malformed. */
 int sl_duration_parse(const char *s, int64_t *ms);
 /* Parses a size into bytes (K/M/G/T with B = 1000s, KiB/MiB/GiB/TiB = 1024s).

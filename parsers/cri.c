@@ -17,7 +17,7 @@ int sl_cri_decode(const char *s, size_t n, struct sl_wrap *w)
 {
 	memset(w, 0, sizeof *w);
 	const char *sp1 = memchr(s, ' ', n);
-	if (!sp1 || sl_time_rfc3339(s, (size_t)(sp1 - s), &w->time_ns))
+	if (!sp1 || sl_time_parse(s, (size_t)(sp1 - s), &w->time_ns))
 		return -1;
 	const char *st = sp1 + 1, *end = s + n;
 	const char *sp2 = memchr(st, ' ', (size_t)(end - st));

@@ -220,7 +220,7 @@ int sl_docker_decode(const char *s, size_t n, struct sl_buf *scratch, struct sl_
 			size_t vs = p + 1;
 			if (read_str(s, n, &p, NULL))
 				return -1;
-			if (sl_time_rfc3339(s + vs, p - vs - 1, &w->time_ns)) {
+			if (sl_time_parse(s + vs, p - vs - 1, &w->time_ns)) {
 				w->time_ns = 0;
 				w->bad_time = 1;
 			}

@@ -82,9 +82,6 @@ const char *sl_level_name(enum sl_level l);
 /* Timestamps: RFC 3339 and common variants, epoch seconds/millis/micros/nanos
  * as digits. Returns 0 and *ns, or -1. */
 int sl_time_parse_any(const char *s, size_t n, int64_t *ns);
-/* sl_time_parse (RFC 3339) for the years whose nanoseconds fit an int64_t
- * (1678..2261); others are -1 instead of an overflow. */
-int sl_time_rfc3339(const char *s, size_t n, int64_t *ns);
 /* sl_time_parse_any, then the common logger forms (CLF, syslog's year-less
  * "Jan  2 15:04:05", nginx/Go "2006/01/02", ctime, redis, postgres with a zone
  * name, python's comma millis). A time without a zone is UTC; a year-less one

@@ -138,33 +138,10 @@ int sl_time_parse_any(const char *s, size_t n, int64_t *ns)
 		}
 		return 0;
 	}
-	return sl_time_rfc3339(s, n, ns);
-}
-
-int sl_time_rfc3339(const char *s, size_t n, int64_t *ns)
-{
-	/* only years whose nanoseconds fit an int64_t (1678..2261) */
-	if (n < 4 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
-	    !isdigit((unsigned char)s[2]) || !isdigit((unsigned char)s[3]))
-		return -1;
-	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	if (y < 1678 || y > 2261)
-		return -1;
 	return sl_time_parse(s, n, ns);
 }
 
 /* ---- timestamps in the formats loggers write ---- */
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), after H. Hinnant. */
-static int64_t civil_days(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
 
 static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
 
@@ -353,7 +330,7 @@ size_t sl_time_scan(const char *s, size_t n, const char *fmt, int64_t ref_ns, in
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		Y = tm.tm_year + 1900;
-		int64_t secs = civil_days(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
+		int64_t secs = sl_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
 		               mi * 60 + sec - off;
 		if (secs > ref / 1000000000 + 86400)
 			Y--;
@@ -362,8 +339,8 @@ size_t sl_time_scan(const char *s, size_t n, const char *fmt, int64_t ref_ns, in
 		return 0;
 	if (Y < 1678 || Y > 2261) /* nanoseconds since 1970 must fit an int64_t */
 		return 0;
-	int64_t secs =
-	    civil_days(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + mi * 60 + sec - off;
+	int64_t secs = sl_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
+	               mi * 60 + sec - off;
 	*ns = secs * 1000000000 + frac;
 	return p;
 }

@@ -101,7 +101,7 @@ static int parse5424(const char *s, size_t n, size_t p, struct sl_event *ev)
 	const char *t;
 	size_t l = token(s, n, &p, &t);
 	if (!nil(t, l)) {
-		if (sl_time_rfc3339(t, l, &ev->time_ns)) {
+		if (sl_time_parse(t, l, &ev->time_ns)) {
 			ev->time_ns = 0;
 			ev->time_note = "unreadable time, ingest time used";
 		}

@@ -54,11 +54,12 @@ new_topic() {
 	"$ROOT/scripts/kafka.sh" topic "$1" "${2:-4}" >/dev/null
 }
 
-# start_aggregator: uses conf/aggregator.yaml with TOPIC, GROUP, STORE, API_PORT
+# start_aggregator: uses $AGG_CONF (default conf/aggregator.yaml) with TOPIC,
+# GROUP, STORE, API_PORT
 start_aggregator() {
 	SLUICE_TOPIC=$TOPIC SLUICE_GROUP=$GROUP SLUICE_STORAGE_DIR=$STORE \
 		SLUICE_API_LISTEN=127.0.0.1:$API_PORT \
-		"$AGGREGATOR" --config "$ROOT/conf/aggregator.yaml" >>"$T/aggregator.log" 2>&1 &
+		"$AGGREGATOR" --config "${AGG_CONF:-$ROOT/conf/aggregator.yaml}" >>"$T/aggregator.log" 2>&1 &
 	AGG_PID=$!
 	PIDS+=("$AGG_PID")
 	for _ in $(seq 100); do

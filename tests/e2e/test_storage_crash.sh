@@ -28,20 +28,8 @@ tuning:
   batch_wait: 50ms
   flush_interval: 100ms
 YAML
-start_crashy() {
-	SLUICE_TOPIC=$TOPIC SLUICE_GROUP=$GROUP SLUICE_STORAGE_DIR=$STORE \
-		SLUICE_API_LISTEN=127.0.0.1:$API_PORT \
-		"$AGGREGATOR" --config "$T/agg.yaml" >>"$T/aggregator.log" 2>&1 &
-	AGG_PID=$!
-	PIDS+=("$AGG_PID")
-	for _ in $(seq 100); do
-		if curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null 2>&1; then return 0; fi
-		kill -0 "$AGG_PID" 2>/dev/null || fail "aggregator exited at start-up"
-		sleep 0.1
-	done
-	fail "aggregator did not answer /healthz"
-}
-start_crashy
+AGG_CONF=$T/agg.yaml
+start_aggregator
 start_shipper
 awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "{\"level\":\"%s\",\"msg\":\"crash line %d tok%d\",\"n\":%d}\n", (i % 5 ? "info" : "error"), i, i % 100, i }' >"$T/a.tmp"
 awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "plain crash line %d from b\n", i }' >"$T/b.tmp"
@@ -74,7 +62,7 @@ for part in "$T"/a.part.*; do
 				torn=$((torn + 1))
 			fi
 		fi
-		start_crashy
+		start_aggregator
 	fi
 	k=$((k + 1))
 done
@@ -94,7 +82,7 @@ for f in "$STORE"/*.seg; do
 	[[ -f ${f%.seg}.idx ]] || fail "$(basename "$f") has no index after a clean stop"
 done
 # recovery after a restart that finds everything sealed: same answers
-start_crashy
+start_aggregator
 [[ $(cli count '*') == "$total" ]] || fail "after a clean restart: $(cli count '*')"
 grep -c 'cutting' "$T/aggregator.log" >"$T/cuts" || true
 ((torn == 0 || $(cat "$T/cuts") >= 1)) || fail "$torn torn tails made, none was cut"
