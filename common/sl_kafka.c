@@ -48,7 +48,7 @@ const struct sl_opt sl_kafka_producer_opts[] = {
     COMMON_ROWS,
     {"compression", SL_OPT_STR, offsetof(struct sl_kafka_opts, compression), "lz4",
      .desc = "lz4, zstd, gzip, snappy or none"},
-    {"batch_bytes", SL_OPT_SIZE, offsetof(struct sl_kafka_opts, batch_bytes), "0", 0, 900000,
+    {"batch_bytes", SL_OPT_SIZE, offsetof(struct sl_kafka_opts, batch_bytes), "900000", 0, 900000,
      .desc = "0: one event per Kafka message; else a file's events travel together, one a "
              "line, in messages up to this size"},
     {0},

@@ -53,7 +53,7 @@ static const struct sl_opt tuning_opts[] = {
      .desc = "how often globs are re-scanned for new and rotated files"},
     {"checkpoint_interval", SL_OPT_DURATION, offsetof(struct sh_tuning, checkpoint_interval), "1s",
      10, 3600000, .desc = "how often acknowledged offsets are written"},
-    {"max_inflight", SL_OPT_SIZE, offsetof(struct sh_tuning, max_inflight), "16MiB", 65536,
+    {"max_inflight", SL_OPT_SIZE, offsetof(struct sh_tuning, max_inflight), "4MiB", 65536,
      1LL << 40, .desc = "bytes produced but not acknowledged before reading pauses"},
     {"max_line", SL_OPT_SIZE, offsetof(struct sh_tuning, max_line), "1MiB", 1024, 64 << 20,
      .desc = "longer lines are cut there and flagged truncated"},
