@@ -40,6 +40,8 @@ struct shipper {
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
 	struct sl_buf out;
+	struct sl_buf batch;      /* events of batch_of for one Kafka message */
+	struct sh_file *batch_of; /* NULL: batch is empty */
 	int64_t inflight_bytes;
 	uint64_t produced, acked, failed;
 	int fatal;
@@ -142,15 +144,17 @@ static int produce(struct shipper *s, struct sh_file *f, const char *p, size_t l
 	return 0;
 }
 
-/* Sends the file's batch, if any. Returns 1 if it has to wait. */
-static int flush_batch(struct shipper *s, struct sh_file *f)
+/* Sends the batch, if any. Returns 1 if it has to wait. */
+static int flush_batch(struct shipper *s)
 {
-	if (!f->batch.len)
+	struct sh_file *f = s->batch_of;
+	if (!f)
 		return 0;
-	if (produce(s, f, f->batch.data, f->batch.len, f->batch_end, f->batch_n))
+	if (produce(s, f, s->batch.data, s->batch.len, f->batch_end, f->batch_n))
 		return 1;
-	sl_buf_reset(&f->batch);
+	sl_buf_reset(&s->batch);
 	f->batch_n = 0;
+	s->batch_of = NULL;
 	return 0;
 }
 
@@ -163,7 +167,7 @@ static int emit(void *ud, struct sh_file *f, struct sl_pipe_rec *r)
 {
 	struct shipper *s = ud;
 	if (!r)
-		return s->live->output == SH_OUT_KAFKA ? flush_batch(s, f) : 0;
+		return s->live->output == SH_OUT_KAFKA ? flush_batch(s) : 0;
 	if (s->inflight_bytes >= s->live->tuning.max_inflight || s->fatal || stop_requested)
 		return 1;
 	sl_buf_reset(&s->out);
@@ -184,14 +188,16 @@ static int emit(void *ud, struct sh_file *f, struct sl_pipe_rec *r)
 	size_t limit = (size_t)s->live->kafka.batch_bytes;
 	if (!limit)
 		return produce(s, f, s->out.data, s->out.len, r->end, 1);
-	if (f->batch.len && f->batch.len + s->out.len + 1 > limit && flush_batch(s, f))
+	if (s->batch_of && (s->batch_of != f || s->batch.len + s->out.len + 1 > limit) &&
+	    flush_batch(s))
 		return 1;
-	sl_buf_append(&f->batch, s->out.data, s->out.len);
-	sl_buf_putc(&f->batch, '\n');
+	sl_buf_append(&s->batch, s->out.data, s->out.len);
+	sl_buf_putc(&s->batch, '\n');
+	s->batch_of = f;
 	f->batch_end = r->end;
 	f->batch_n++;
-	if (f->batch.len >= limit)
-		flush_batch(s, f); /* if it must wait, the next turn sends it */
+	if (s->batch.len >= limit)
+		flush_batch(s); /* if it must wait, it goes before anything else */
 	return 0;
 }
 
@@ -482,8 +488,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (s.rk) {
-		for (struct sh_file *f = s.tail.files; f; f = f->next)
-			flush_batch(&s, f);
+		flush_batch(&s);
 		sl_info("stopping: waiting up to %" PRId64 " ms for %d in-flight events",
 		        s.live->tuning.shutdown_timeout, rd_kafka_outq_len(s.rk));
 		rd_kafka_resp_err_t ferr =
@@ -513,6 +518,7 @@ out:
 	sl_buf_free(&s.mtext);
 	sh_tail_free(&s.tail);
 	sl_buf_free(&s.out);
+	sl_buf_free(&s.batch);
 	sh_cp_free(&s.cp);
 	for (size_t i = 0; i < s.n_old; i++) {
 		sh_config_free(s.old[i]);

@@ -385,7 +385,7 @@ static int feed_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, voi
 		pos += used;
 		f->lines++;
 		t->lines_total++;
-		if (sl_pipe_pending(f->pipe) >= 64)
+		if (sl_pipe_pending(f->pipe) >= 8)
 			stop = drain(f, emit, ud);
 	}
 	f->bytes += pos;
@@ -397,7 +397,7 @@ static int feed_lines(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, voi
 	return stop || drain(f, emit, ud);
 }
 
-static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud,
+static int64_t read_turn(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud,
                          int64_t now)
 {
 	if (f->closed || f->fd < 0)
@@ -459,6 +459,28 @@ static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, 
 	return n;
 }
 
+/* One turn of a file, read through the shared buffer t->rbuf: between turns
+ * f->buf keeps only what is left (a partial line, or lines a backpressure
+ * stop left behind), so a thousand files do not each hold a read_chunk. */
+static int64_t read_file(struct sh_tail *t, struct sh_file *f, sh_emit_fn emit, void *ud,
+                         int64_t now)
+{
+	struct sl_buf own = f->buf;
+	sl_buf_reset(&t->rbuf);
+	if (own.len)
+		sl_buf_append(&t->rbuf, own.data, own.len);
+	f->buf = t->rbuf;
+	int64_t n = read_turn(t, f, emit, ud, now);
+	t->rbuf = f->buf;
+	sl_buf_reset(&own);
+	if (t->rbuf.len)
+		sl_buf_append(&own, t->rbuf.data, t->rbuf.len);
+	else if (own.cap > 65536)
+		sl_buf_free(&own);
+	f->buf = own;
+	return n;
+}
+
 int64_t sh_tail_read(struct sh_tail *t, sh_emit_fn emit, void *ud)
 {
 	int64_t total = 0, now = sl_mono_ms();
@@ -479,7 +501,6 @@ static void file_free(struct sh_file *f)
 	free(f->path);
 	free(f->key);
 	free(f->fifo);
-	sl_buf_free(&f->batch);
 	sl_pipe_free(f->pipe);
 	sl_buf_free(&f->buf);
 	free(f);
@@ -520,7 +541,7 @@ void sh_tail_reap(struct sh_tail *t)
 	struct sh_file **pp = &t->files;
 	while (*pp) {
 		struct sh_file *f = *pp;
-		if (f->closed && f->fifo_len == 0 && !f->batch.len) {
+		if (f->closed && f->fifo_len == 0 && !f->batch_n) {
 			if (f->released && f->identity[0])
 				sh_cp_remember(t->cp, f->identity, f->acked);
 			*pp = f->next;
@@ -538,4 +559,5 @@ void sh_tail_free(struct sh_tail *t)
 		t->files = f->next;
 		file_free(f);
 	}
+	sl_buf_free(&t->rbuf);
 }

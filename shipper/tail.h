@@ -60,9 +60,8 @@ struct sh_file {
 	} * fifo;
 	size_t fifo_cap, fifo_head, fifo_len;
 	struct sl_pipe *pipe; /* lines -> records (wrappers, multiline, parser) */
-	struct sl_buf batch;  /* events waiting to go as one Kafka message */
-	uint64_t batch_end;   /* offset past the last record in batch */
-	unsigned batch_n;     /* events in batch */
+	uint64_t batch_end;   /* offset past its last record in the shipper's batch */
+	unsigned batch_n;     /* its events in the shipper's batch (0: none) */
 	struct sl_event_ctx ctx;
 	uint64_t lines, bytes; /* counters */
 };
@@ -79,6 +78,7 @@ struct sh_tail {
 	uint64_t lines_total, bytes_total; /* counters for /metrics */
 	int first_scan_done;
 	int warned_cap;
+	struct sl_buf rbuf; /* read buffer of the file whose turn it is */
 };
 
 void sh_tail_init(struct sh_tail *t, struct sh_config *cfg, struct sh_checkpoints *cp);
