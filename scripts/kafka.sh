@@ -23,7 +23,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KAFKA_VERSION=4.1.1
+KAFKA_VERSION=${SLUICE_KAFKA_VERSION:-4.1.1}
 CACHE=${SLUICE_CACHE:-$HOME/.cache/sluice}
 LIBS=$CACHE/kafka-$KAFKA_VERSION/libs
 DIR=${SLUICE_KAFKA_DIR:-$ROOT/.run/kafka}
@@ -45,7 +45,7 @@ fetch_jars() {
 	log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
 	mkdir -p "$LIBS"
 	mvn -q -B -f "$ROOT/scripts/kafka/pom.xml" dependency:copy-dependencies \
-		-DoutputDirectory="$LIBS" -DincludeScope=runtime >&2 ||
+		-Dkafka.version="$KAFKA_VERSION" -DoutputDirectory="$LIBS" -DincludeScope=runtime >&2 ||
 		die "maven could not fetch the Kafka jars"
 	touch "$LIBS/.complete"
 }
