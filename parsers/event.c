@@ -11,12 +11,34 @@
 #include "sl_json.h"
 #include "sl_time.h"
 
-/* Keys the writer emits itself: a parsed field of the same name is kept as
- * "orig.<key>", so an event never has a key twice. */
-static const char *const reserved[] = {"time",    "id",          "host",       "source",
-                                       "path",    "offset",      "service",    "level",
-                                       "message", "parse_error", "time_error", "truncated"};
-static const unsigned char reserved_len[] = {4, 2, 4, 6, 4, 6, 7, 5, 7, 11, 10, 9};
+/* Whether key is one the writer emits itself (time, id, host, source, path,
+ * offset, service, level, message, parse_error, time_error, truncated): a
+ * parsed field of that name is kept as "orig.<key>", so an event never has a
+ * key twice. By length first: this runs for every field. */
+static int is_reserved(const char *k, size_t n)
+{
+#define EQ(lit) (!memcmp(k, lit, sizeof lit - 1))
+	switch (n) {
+	case 2:
+		return EQ("id");
+	case 4:
+		return EQ("time") || EQ("host") || EQ("path");
+	case 5:
+		return EQ("level");
+	case 6:
+		return EQ("source") || EQ("offset");
+	case 7:
+		return EQ("service") || EQ("message");
+	case 9:
+		return EQ("truncated");
+	case 10:
+		return EQ("time_error");
+	case 11:
+		return EQ("parse_error");
+	}
+	return 0;
+#undef EQ
+}
 
 void sl_event_reset(struct sl_event *ev)
 {
@@ -48,26 +70,16 @@ void sl_event_set_message(struct sl_event *ev, const char *p, size_t n)
 
 static void add_key(struct sl_event *ev, const char *key, size_t klen)
 {
-	int orig = 0;
-	/* reserved keys are 2..11 bytes and none has a dot: most keys skip the loop */
-	if (klen >= 2 && klen <= 11 && !memchr(key, '.', klen)) {
-		for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
-			if (reserved_len[i] == klen && reserved[i][0] == key[0] &&
-			    !memcmp(reserved[i], key, klen)) {
-				orig = 5;
-				break;
-			}
-		}
-	}
+	size_t orig = is_reserved(key, klen) ? 5 : 0;
 	char *w;
 	if (sl_json_plain(key, klen) == klen && (w = sl_buf_reserve(&ev->fields, klen + 9))) {
-		memcpy(w, ",\"orig.", 2 + (size_t)orig);
+		memcpy(w, ",\"orig.", 2 + orig);
 		memcpy(w + 2 + orig, key, klen);
 		memcpy(w + 2 + orig + klen, "\":", 2);
-		sl_buf_commit(&ev->fields, 4 + (size_t)orig + klen);
+		sl_buf_commit(&ev->fields, 4 + orig + klen);
 		return;
 	}
-	sl_buf_append(&ev->fields, ",\"orig.", 2 + (size_t)orig);
+	sl_buf_append(&ev->fields, ",\"orig.", 2 + orig);
 	sl_json_escape(&ev->fields, key, klen);
 	sl_buf_puts(&ev->fields, "\":");
 }
