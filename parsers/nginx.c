@@ -34,7 +34,7 @@ enum kind {
 	K_STATUS,     /* http.status, and the level */
 	K_TIME_LOCAL, /* 02/Jan/2006:15:04:05 -0700 */
 	K_TIME_ISO,   /* 2006-01-02T15:04:05-07:00 */
-	K_MSEC,       /* epoch seconds with milliseconds */
+	K_MSEC,       /* epoch seconds with milliseconds (wins over the others) */
 	K_REQUEST,    /* "GET /p?q HTTP/1.1": method, path, query, protocol */
 	K_URI,        /* /p?q: path and query */
 	K_SKIP,       /* matched, not shipped (a field already given) */
@@ -360,10 +360,14 @@ static void add_value(const struct var *var, const char *v, size_t vl, struct sl
 		if (!ev->time_ns)
 			set_time(ev, sl_time_parse_any(v, vl, &ev->time_ns) == 0);
 		break;
-	case K_MSEC:
-		if (!ev->time_ns)
-			set_time(ev, msec_time(v, vl, &ev->time_ns) == 0);
+	case K_MSEC: { /* milliseconds: wins over a time in seconds */
+		int64_t ns;
+		if (msec_time(v, vl, &ns) == 0)
+			ev->time_ns = ns;
+		else if (!ev->time_ns)
+			set_time(ev, 0);
 		break;
+	}
 	case K_REQUEST:
 		sl_http_request_fields(ev, v, vl);
 		break;

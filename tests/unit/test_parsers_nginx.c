@@ -188,6 +188,10 @@ Test(nginx, iso_time_msec_and_uri_variables)
 	parse("$msec $uri", "1718452798.123 /a");
 	cr_assert_str_eq(str("time"), "2024-06-15T11:59:58.123000000Z");
 	cr_assert_str_eq(str("http.path"), "/a");
+	parse("[$time_local] $msec", "[15/Jun/2024:11:59:58 +0000] 1718452798.123");
+	cr_assert_str_eq(str("time"), "2024-06-15T11:59:58.123000000Z", "$msec is the finer one");
+	parse("$msec [$time_local]", "1718452798.123 [15/Jun/2024:11:59:58 +0000]");
+	cr_assert_str_eq(str("time"), "2024-06-15T11:59:58.123000000Z");
 	/* ${name}: written $${name} in the config, where ${VAR} is the environment */
 	parse("$${msec}|$${status}", "1718452798.5|200");
 	cr_assert_eq(rc, 0);
