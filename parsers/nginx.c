@@ -60,7 +60,7 @@ static const struct known {
     {"args", "http.query", K_STR, NULL},
     {"query_string", "http.query", K_STR, NULL},
     {"server_protocol", "http.protocol", K_STR, NULL},
-    {"status", "http.status", K_STATUS, "\\d{3}"},
+    {"status", "http.status", K_STATUS, "[1-9]\\d\\d"},
     {"body_bytes_sent", "http.bytes", K_NUM, "\\d+|-"},
     {"http_referer", "http.referer", K_STR, NULL},
     {"http_user_agent", "http.user_agent", K_STR, NULL},

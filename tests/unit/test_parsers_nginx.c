@@ -239,6 +239,16 @@ Test(nginx, line_that_does_not_match)
 	cr_assert_eq(rc, -1);
 }
 
+Test(nginx, status_must_be_a_status)
+{
+	/* found by fuzz_nginx_format: "004" was written as a bare JSON 004 */
+	parse("$status $x", "004 1");
+	cr_assert_eq(rc, -1);
+	parse("$status $x", "599 1");
+	cr_assert_str_eq(num("http.status"), "599");
+	cr_assert_str_eq(str("level"), "error");
+}
+
 Test(nginx, escaped_quotes_and_bytes_kept_as_written)
 {
 	parse(COMBINED, "1.2.3.4 - - [15/Jun/2024:11:00:00 +0000] \"GET /q HTTP/1.1\" 200 1 \"-\" "
