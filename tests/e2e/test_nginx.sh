@@ -63,7 +63,13 @@ for _ in $(seq 50); do
 	curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
 	sleep 0.1
 done
-: >"$N/logs/access.log" # forget the readiness probes (nginx appends)
+# forget the readiness probe (nginx appends), once nginx has logged it: it
+# writes the line after the response, so curl can be back before that
+for _ in $(seq 50); do
+	[[ -s $N/logs/access.log && -s $N/logs/custom.log ]] && break
+	sleep 0.1
+done
+: >"$N/logs/access.log"
 : >"$N/logs/custom.log"
 U=http://127.0.0.1:$PORT
 # method path expected-status, in order
