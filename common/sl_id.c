@@ -1,18 +1,14 @@
 /*
- * sl_id — SHA-256 based deterministic ids.
+ * sl_id — deterministic ids: XXH3-128 (libxxhash) of host, source, offset.
  */
-#include <stddef.h>
-
 #include "sl_id.h"
 
-#include <openssl/evp.h>
-#include <stdio.h>
 #include <string.h>
+#include <xxhash.h>
 
 void sl_id_make(const char *host, const char *source, uint64_t offset, char out[SL_ID_HEX])
 {
-	unsigned char in[1024], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char in[1024];
 	size_t hl = strlen(host), sl = strlen(source);
 	if (hl > 400)
 		hl = 400;
@@ -27,21 +23,12 @@ void sl_id_make(const char *host, const char *source, uint64_t offset, char out[
 	in[n++] = 0;
 	for (int i = 7; i >= 0; i--)
 		in[n++] = (unsigned char)(offset >> (i * 8));
-	/* one context and one fetched SHA-256 per thread: EVP_Digest would
-	 * fetch the algorithm again for every event */
-	static _Thread_local EVP_MD_CTX *ctx;
-	static _Thread_local EVP_MD *sha256;
-	if (!ctx) {
-		ctx = EVP_MD_CTX_new();
-		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	}
-	if (!ctx || !sha256 || !EVP_DigestInit_ex2(ctx, sha256, NULL) ||
-	    !EVP_DigestUpdate(ctx, in, n) || !EVP_DigestFinal_ex(ctx, md, &mdlen))
-		EVP_Digest(in, n, md, &mdlen, EVP_sha256(), NULL);
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(in, n));
 	static const char hex[] = "0123456789abcdef";
 	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
+		out[2 * i] = hex[c.digest[i] >> 4];
+		out[2 * i + 1] = hex[c.digest[i] & 15];
 	}
 	out[32] = '\0';
 }

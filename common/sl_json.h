@@ -17,6 +17,8 @@
 void sl_json_str(struct sl_buf *b, const char *s, size_t n);
 /* Append s[0..n) escaped, without the quotes. */
 void sl_json_escape(struct sl_buf *b, const char *s, size_t n);
+/* Length of the prefix of s[0..n) that needs no escaping (n: all of it). */
+size_t sl_json_plain(const char *s, size_t n);
 /* Appends s[0..n) with every invalid UTF-8 byte replaced by U+FFFD (no JSON
  * escaping). */
 void sl_utf8_repair(struct sl_buf *b, const char *s, size_t n);

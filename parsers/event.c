@@ -11,12 +11,34 @@
 #include "sl_json.h"
 #include "sl_time.h"
 
-/* Keys the writer emits itself: a parsed field of the same name is kept as
- * "orig.<key>", so an event never has a key twice. */
-static const char *const reserved[] = {"time",    "id",          "host",       "source",
-                                       "path",    "offset",      "service",    "level",
-                                       "message", "parse_error", "time_error", "truncated"};
-static const unsigned char reserved_len[] = {4, 2, 4, 6, 4, 6, 7, 5, 7, 11, 10, 9};
+/* Whether key is one the writer emits itself (time, id, host, source, path,
+ * offset, service, level, message, parse_error, time_error, truncated): a
+ * parsed field of that name is kept as "orig.<key>", so an event never has a
+ * key twice. By length first: this runs for every field. */
+static int is_reserved(const char *k, size_t n)
+{
+#define EQ(lit) (!memcmp(k, lit, sizeof lit - 1))
+	switch (n) {
+	case 2:
+		return EQ("id");
+	case 4:
+		return EQ("time") || EQ("host") || EQ("path");
+	case 5:
+		return EQ("level");
+	case 6:
+		return EQ("source") || EQ("offset");
+	case 7:
+		return EQ("service") || EQ("message");
+	case 9:
+		return EQ("truncated");
+	case 10:
+		return EQ("time_error");
+	case 11:
+		return EQ("parse_error");
+	}
+	return 0;
+#undef EQ
+}
 
 void sl_event_reset(struct sl_event *ev)
 {
@@ -48,18 +70,16 @@ void sl_event_set_message(struct sl_event *ev, const char *p, size_t n)
 
 static void add_key(struct sl_event *ev, const char *key, size_t klen)
 {
-	sl_buf_putc(&ev->fields, ',');
-	sl_buf_putc(&ev->fields, '"');
-	/* reserved keys are 2..11 bytes and none has a dot: most keys skip the loop */
-	if (klen >= 2 && klen <= 11 && !memchr(key, '.', klen)) {
-		for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
-			if (reserved_len[i] == klen && reserved[i][0] == key[0] &&
-			    !memcmp(reserved[i], key, klen)) {
-				sl_buf_puts(&ev->fields, "orig.");
-				break;
-			}
-		}
+	size_t orig = is_reserved(key, klen) ? 5 : 0;
+	char *w;
+	if (sl_json_plain(key, klen) == klen && (w = sl_buf_reserve(&ev->fields, klen + 9))) {
+		memcpy(w, ",\"orig.", 2 + orig);
+		memcpy(w + 2 + orig, key, klen);
+		memcpy(w + 2 + orig + klen, "\":", 2);
+		sl_buf_commit(&ev->fields, 4 + orig + klen);
+		return;
 	}
+	sl_buf_append(&ev->fields, ",\"orig.", 2 + orig);
 	sl_json_escape(&ev->fields, key, klen);
 	sl_buf_puts(&ev->fields, "\":");
 }
@@ -164,36 +184,65 @@ static void format_time(int64_t ns, char *out)
 	out[30] = '\0';
 }
 
+/* The keys are literals: ,"key": is appended as is, the value escaped. */
+#define KEY(out, k) sl_buf_append(out, ",\"" k "\":", sizeof k + 3)
+
+static void put_cstr(struct sl_buf *out, const char *v)
+{
+	sl_json_str(out, v, strlen(v));
+}
+
 void sl_event_write(const struct sl_event *ev, const struct sl_event_ctx *ctx, uint64_t offset,
                     int64_t ingest_ns, struct sl_buf *out)
 {
 	char ts[SL_TIME_LEN], id[SL_ID_HEX];
-	struct sl_jw w;
 	format_time(ev->time_ns ? ev->time_ns : ingest_ns, ts);
 	sl_id_make(ctx->host, ctx->identity, offset, id);
-	sl_jw_begin(&w, out);
-	sl_jw_str(&w, "time", ts, 30);
-	sl_jw_str(&w, "id", id, 32);
-	sl_jw_cstr(&w, "host", ctx->host);
-	sl_jw_cstr(&w, "source", ctx->source);
-	sl_jw_cstr(&w, "path", ctx->path);
-	sl_jw_int(&w, "offset", (int64_t)offset);
-	if (ev->service.len)
-		sl_jw_str(&w, "service", ev->service.data, ev->service.len);
-	else if (ctx->service && *ctx->service)
-		sl_jw_cstr(&w, "service", ctx->service);
-	sl_jw_cstr(&w, "level",
-	           sl_level_name(ev->level == SL_LEVEL_NONE ? SL_LEVEL_INFO : ev->level));
-	sl_jw_str(&w, "message", ev->message.data ? ev->message.data : "", ev->message.len);
+	/* time and id are plain ASCII: written without the escaper */
+	char head[96];
+	memcpy(head, "{\"time\":\"", 9);
+	memcpy(head + 9, ts, 30);
+	memcpy(head + 39, "\",\"id\":\"", 8);
+	memcpy(head + 47, id, 32);
+	head[79] = '"';
+	sl_buf_append(out, head, 80);
+	KEY(out, "host");
+	put_cstr(out, ctx->host);
+	KEY(out, "source");
+	put_cstr(out, ctx->source);
+	KEY(out, "path");
+	put_cstr(out, ctx->path);
+	char d[24], *p = d + sizeof d;
+	uint64_t u = offset;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	KEY(out, "offset");
+	sl_buf_append(out, p, (size_t)(d + sizeof d - p));
+	if (ev->service.len) {
+		KEY(out, "service");
+		sl_json_str(out, ev->service.data, ev->service.len);
+	} else if (ctx->service && *ctx->service) {
+		KEY(out, "service");
+		put_cstr(out, ctx->service);
+	}
+	KEY(out, "level");
+	put_cstr(out, sl_level_name(ev->level == SL_LEVEL_NONE ? SL_LEVEL_INFO : ev->level));
+	KEY(out, "message");
+	sl_json_str(out, ev->message.data ? ev->message.data : "", ev->message.len);
 	if (ev->fields.len)
 		sl_buf_append(out, ev->fields.data, ev->fields.len);
 	if (ctx->static_fields)
 		sl_buf_puts(out, ctx->static_fields);
-	if (ev->parse_error)
-		sl_jw_cstr(&w, "parse_error", ev->parse_error);
-	if (ev->time_note)
-		sl_jw_cstr(&w, "time_error", ev->time_note);
+	if (ev->parse_error) {
+		KEY(out, "parse_error");
+		put_cstr(out, ev->parse_error);
+	}
+	if (ev->time_note) {
+		KEY(out, "time_error");
+		put_cstr(out, ev->time_note);
+	}
 	if (ev->truncated)
-		sl_jw_raw(&w, "truncated", "true", 4);
-	sl_jw_end(&w);
+		sl_buf_puts(out, ",\"truncated\":true");
+	sl_buf_putc(out, '}');
 }

@@ -34,7 +34,10 @@ static unsigned scan_flags(const char *s, size_t n)
 {
 	unsigned f = 0;
 	const char *end = s + n, *p;
-	for (p = s; (p = memchr(p, ':', (size_t)(end - p))); p++) {
+	/* the URL rule needs "://" before an '@': none in most records; JSON has a ':'
+	 * after every key, so this saves a memchr per key */
+	const char *at = memrchr(s, '@', n);
+	for (p = s; at && (p = memchr(p, ':', (size_t)(at - p))); p++) {
 		if (end - p < 4 || p[1] != '/' || p[2] != '/')
 			continue;
 		for (const char *q = p + 3; q < end && *q != ' ' && *q != '\t'; q++)
@@ -47,7 +50,8 @@ static unsigned scan_flags(const char *s, size_t n)
 	}
 	for (int c = 0; c < 2 && !(f & F_BEARER); c++)
 		for (p = s; (p = memchr(p, c ? 'B' : 'b', (size_t)(end - p))); p++)
-			if (end - p >= 6 && !strncasecmp(p, "bearer", 6)) {
+			if (end - p >= 6 && (p[1] | 0x20) == 'e' && (p[2] | 0x20) == 'a' &&
+			    (p[3] | 0x20) == 'r' && (p[4] | 0x20) == 'e' && (p[5] | 0x20) == 'r') {
 				f |= F_BEARER;
 				break;
 			}

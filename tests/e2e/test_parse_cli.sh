@@ -23,6 +23,10 @@ expect_check '    parser: regex
     parser_options: {pattern: "(?<a>x"}' 'parser_options.pattern: invalid regex at offset 6: missing closing parenthesis'
 expect_check '    type: postgres
     parser_options: {log_line_prefix: "%m [%p] %Y "}' 'parser_options.log_line_prefix: unknown escape %Y at offset 8'
+expect_check '    parser: nginx
+    parser_options: {log_format: "$remote_addr [$time_local] $"}' 'parser_options.log_format: invalid variable name at offset 27'
+expect_check '    parser: nginx
+    parser_options: {log_fromat: combined}' 'parser_options.log_fromat: unknown key'
 expect_check '    redact: {rules: [{pattern: "("}]}' 'redact.rules[0].pattern: invalid regex at offset 1: missing closing parenthesis'
 expect_check '    redact: {builtin: maybe}' 'redact.builtin: expected true, false or a list of url_password, bearer, aws_key'
 
@@ -48,4 +52,22 @@ got=$(printf 'E boom\n\tat x\n\tat y' | "$SHIPPER" parse --multiline java | jq -
 [[ $got == 1 ]] || fail "java trace at the end of input: $got events"
 got=$(printf 'db postgres://u:secret@h/x\n' | "$SHIPPER" parse | jq -r .message)
 [[ $got == 'db postgres://u:[REDACTED]@h/x' ]] || fail "built-in redaction: $got"
+# the nginx log_format example of docs/parsers.md: its format, its line, its output
+DOC=$ROOT/docs/parsers.md
+fmt=$(awk '/^### nginx `log_format`/ { on = 1 } on && /^      log_format: '"'"'/ { print; exit }' "$DOC" |
+	sed -e "s/^      log_format: '//" -e "s/'\$//")
+[[ $fmt == '$remote_addr '* ]] || fail "no log_format in the docs example: '$fmt'"
+# the fenced blocks after the marker: 1 the line, 2 the JSON
+doc_block() {
+	awk -v want="$1" '/test_parse_cli.sh runs this example/ { on = 1; next }
+		on && /^```/ { if (inb) { inb = 0; if (++k == want) exit } else inb = 1; next }
+		on && inb && k + 1 == want { print }' "$DOC"
+}
+line=$(doc_block 1)
+want=$(doc_block 2)
+[[ -n $line && -n $want ]] || fail "the docs example has no line or no JSON"
+got=$(printf '%s\n' "$line" | "$SHIPPER" parse --now 2024-06-15T12:00:00Z --parser nginx \
+	--parser-options "{log_format: '$fmt'}" | jq -S 'del(.id, .host, .source, .path, .offset, .message)')
+want=$(jq -S . <<<"$want")
+[[ $got == "$want" ]] || fail "docs/parsers.md nginx example: got $got"
 echo ok

@@ -155,6 +155,60 @@ Test(json, escape_without_quotes)
 	sl_buf_free(&b);
 }
 
+/* The escaper works 8 bytes at a time, re-reading the last 8 for a tail:
+ * one special byte at every position of every length from 1 to 24 must come
+ * out as a byte-at-a-time reference says. */
+static void ref_escape(struct sl_buf *b, const unsigned char *s, size_t n)
+{
+	sl_buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\') {
+			sl_buf_putc(b, '\\');
+			sl_buf_putc(b, (char)c);
+		} else if (c == '\n') {
+			sl_buf_puts(b, "\\n");
+		} else if (c == '\t') {
+			sl_buf_puts(b, "\\t");
+		} else if (c < 0x20) {
+			sl_buf_printf(b, "\\u%04x", c);
+		} else if (c >= 0x80) {
+			sl_buf_puts(b, FFFD); /* alone among ASCII: never valid UTF-8 */
+		} else {
+			sl_buf_putc(b, (char)c);
+		}
+	}
+	sl_buf_putc(b, '"');
+}
+
+Test(json, special_byte_at_every_position)
+{
+	static const unsigned char specials[] = {0x00, 0x01, '\t', '\n', 0x1f, '"', '\\',
+	                                         0x80, 0xbf, 0xc3, 0xe2, 0xf0, 0xff};
+	static const unsigned char plain[] = {' ', '!', '#', '[', ']', '~', 0x7f, 'a'};
+	unsigned char s[24];
+	struct sl_buf got = {0}, want = {0};
+	for (size_t n = 1; n <= sizeof s; n++)
+		for (size_t p = 0; p < n; p++)
+			for (size_t k = 0; k < sizeof specials + sizeof plain; k++) {
+				for (size_t i = 0; i < n; i++)
+					s[i] = (unsigned char)('A' + (i % 26));
+				s[p] =
+				    k < sizeof specials ? specials[k] : plain[k - sizeof specials];
+				sl_buf_reset(&got);
+				sl_buf_reset(&want);
+				sl_json_str(&got, (const char *)s, n);
+				ref_escape(&want, s, n);
+				cr_assert_eq(got.len, want.len, "len %zu pos %zu byte 0x%02x", n, p,
+				             s[p]);
+				cr_assert(!memcmp(got.data, want.data, got.len),
+				          "len %zu pos %zu byte 0x%02x: %s vs %s", n, p, s[p],
+				          got.data, want.data);
+			}
+	sl_buf_free(&got);
+	sl_buf_free(&want);
+}
+
 Test(json, utf8_valid_prefix)
 {
 	cr_assert_eq(sl_utf8_valid_prefix("", 0), 0);

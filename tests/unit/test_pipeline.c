@@ -363,7 +363,7 @@ Test(pipeline, option_errors_name_the_key)
 	    "parser_options.log_line_prefix: unknown escape %Z at offset 3");
 	cr_assert_str_eq(
 	    new_error((struct sl_pipe_opts){.parser = "nginx", .parser_opts = node("{a: 1}")}),
-	    "parser_options: the nginx parser takes none");
+	    "parser_options.a: unknown key");
 	cr_assert_str_eq(
 	    new_error((struct sl_pipe_opts){.redact = node("{rules: [{pattern: '('}]}")}),
 	    "redact.rules[0].pattern: invalid regex at offset 1: missing closing "
