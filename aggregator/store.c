@@ -27,8 +27,10 @@
 #include "sl_log.h"
 #include "sl_time.h"
 
-#define BLK_MAGIC     0x31424c53u /* "SLB1" */
-#define IDX_MAGIC     0x31584c53u /* "SLX1" */
+#define BLK_MAGIC     0x32424c53u /* "SLB2": with a column section */
+#define BLK_MAGIC1    0x31424c53u /* "SLB1": read, never written */
+#define IDX_MAGIC     0x32584c53u /* "SLX2" */
+#define IDX_MAGIC1    0x31584c53u /* "SLX1": its blocks are SLB1 */
 #define BLK_HDR       64
 #define IDX_HDR       64
 #define IDX_ENT       48
@@ -256,6 +258,369 @@ static int fsync_dir(const char *dir)
 }
 
 /* ================================================================== */
+/* Columns (docs/storage.md, "Columns of a block")                    */
+/* ================================================================== */
+
+#define COL_VALUES    255  /* distinct values a column holds (codes are bytes) */
+#define COL_VALUE_LEN 256  /* a longer value makes its field no column */
+#define COL_KEYS      1024 /* field names a block lists; more: the list is partial */
+#define COL_COMPLETE  1u   /* flags: every field name of the block is listed */
+
+struct colval {
+	uint64_t h;
+	uint32_t key, off, len;
+	enum ag_ftype type;
+	uint8_t code; /* in its key's dictionary */
+	double num;
+};
+
+struct colkey {
+	uint32_t off, klen;               /* name in the arena */
+	uint32_t last;                    /* 1 + the last event that had the field */
+	int dead;                         /* several values in an event, too many or too long */
+	uint32_t dict[COL_VALUES], ndict; /* indexes into vals */
+	uint8_t last_code;
+	uint8_t *codes; /* per event */
+};
+
+/* Builds the columns of one block; reused from block to block, freed by
+ * colbuild_free. */
+struct colbuild {
+	struct colkey *k;
+	size_t nk, cap_k;
+	struct colval *v;
+	size_t nv, cap_v;
+	struct sl_buf arena;
+	uint32_t ktab[2 * COL_KEYS]; /* hash -> 1 + key */
+	uint32_t *vtab;              /* hash -> 1 + value */
+	size_t vcap;
+	size_t nev;
+	int broken, partial;
+	uint32_t pos[64]; /* 1 + the key of each field position of the last event */
+	struct ag_event ev;
+};
+
+static void colbuild_reset(struct colbuild *cb, size_t nev)
+{
+	for (size_t i = 0; i < cb->nk; i++)
+		free(cb->k[i].codes);
+	cb->nk = cb->nv = 0;
+	sl_buf_reset(&cb->arena);
+	memset(cb->ktab, 0, sizeof cb->ktab);
+	if (cb->vtab)
+		memset(cb->vtab, 0, cb->vcap * sizeof *cb->vtab);
+	memset(cb->pos, 0, sizeof cb->pos);
+	cb->nev = nev;
+	cb->broken = cb->partial = 0;
+}
+
+static void colbuild_free(struct colbuild *cb)
+{
+	colbuild_reset(cb, 0);
+	free(cb->k);
+	free(cb->v);
+	free(cb->vtab);
+	sl_buf_free(&cb->arena);
+	ag_event_free(&cb->ev);
+	memset(cb, 0, sizeof *cb);
+}
+
+/* The key of a field name, added if new; UINT32_MAX when the list is full. */
+static uint32_t col_key(struct colbuild *cb, const char *key, size_t kl, size_t pos)
+{
+	if (pos < 64 && cb->pos[pos]) {
+		const struct colkey *k = &cb->k[cb->pos[pos] - 1];
+		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+			return cb->pos[pos] - 1;
+	}
+	size_t mask = sizeof cb->ktab / sizeof *cb->ktab - 1, i = (size_t)ag_hash(key, kl) & mask;
+	for (; cb->ktab[i]; i = (i + 1) & mask) {
+		const struct colkey *k = &cb->k[cb->ktab[i] - 1];
+		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+			break;
+	}
+	if (!cb->ktab[i]) {
+		if (cb->nk == COL_KEYS) {
+			cb->partial = 1;
+			return UINT32_MAX;
+		}
+		if (cb->nk == cb->cap_k) {
+			cb->cap_k = cb->cap_k ? cb->cap_k * 2 : 32;
+			cb->k = sl_realloc(cb->k, cb->cap_k * sizeof *cb->k);
+		}
+		struct colkey *k = &cb->k[cb->nk];
+		k->off = (uint32_t)cb->arena.len;
+		k->klen = (uint32_t)kl;
+		k->last = 0;
+		k->dead = 0;
+		k->ndict = 0;
+		k->last_code = 0;
+		k->codes = sl_calloc(cb->nev ? cb->nev : 1, 1);
+		sl_buf_append(&cb->arena, key, kl);
+		cb->ktab[i] = (uint32_t)++cb->nk;
+	}
+	if (pos < 64)
+		cb->pos[pos] = cb->ktab[i];
+	return cb->ktab[i] - 1;
+}
+
+static int colval_eq(const struct colbuild *cb, const struct colval *v, uint32_t key,
+                     const struct ag_field *f)
+{
+	return v->key == key && v->type == f->type && v->len == f->vlen &&
+	       !memcmp(cb->arena.data + v->off, f->val, f->vlen);
+}
+
+/* The code of f's value in column key (added if new), or 0 when the column
+ * is full. */
+static uint8_t col_code(struct colbuild *cb, uint32_t key, const struct ag_field *f)
+{
+	struct colkey *k = &cb->k[key];
+	if (k->last_code && colval_eq(cb, &cb->v[k->dict[k->last_code - 1]], key, f))
+		return k->last_code;
+	uint64_t h =
+	    ag_hash(f->val, f->vlen) ^ (((uint64_t)key << 8 | f->type) * 0x9E3779B97F4A7C15ULL);
+	if ((cb->nv + 1) * 2 > cb->vcap) {
+		free(cb->vtab);
+		cb->vcap = cb->vcap ? cb->vcap * 2 : 1024;
+		cb->vtab = sl_calloc(cb->vcap, sizeof *cb->vtab);
+		for (size_t j = 0; j < cb->nv; j++) {
+			size_t i = (size_t)cb->v[j].h & (cb->vcap - 1);
+			while (cb->vtab[i])
+				i = (i + 1) & (cb->vcap - 1);
+			cb->vtab[i] = (uint32_t)j + 1;
+		}
+	}
+	size_t i = (size_t)h & (cb->vcap - 1);
+	for (; cb->vtab[i]; i = (i + 1) & (cb->vcap - 1)) {
+		const struct colval *v = &cb->v[cb->vtab[i] - 1];
+		if (v->h == h && colval_eq(cb, v, key, f))
+			return k->last_code = v->code;
+	}
+	if (k->ndict == COL_VALUES)
+		return 0;
+	if (cb->nv == cb->cap_v) {
+		cb->cap_v = cb->cap_v ? cb->cap_v * 2 : 256;
+		cb->v = sl_realloc(cb->v, cb->cap_v * sizeof *cb->v);
+	}
+	struct colval *v = &cb->v[cb->nv];
+	*v = (struct colval){.h = h,
+	                     .key = key,
+	                     .off = (uint32_t)cb->arena.len,
+	                     .len = (uint32_t)f->vlen,
+	                     .type = f->type,
+	                     .code = (uint8_t)(k->ndict + 1),
+	                     .num = f->num};
+	sl_buf_append(&cb->arena, f->val, f->vlen);
+	cb->vtab[i] = (uint32_t)++cb->nv;
+	k->dict[k->ndict++] = (uint32_t)cb->nv - 1;
+	return k->last_code = (uint8_t)k->ndict;
+}
+
+/* Adds event j (its JSON line) to the columns. */
+static void col_event(struct colbuild *cb, uint32_t j, const char *line, size_t len)
+{
+	if (cb->broken)
+		return;
+	struct ag_event *ev = &cb->ev;
+	if (ag_event_parse(ev, line, len)) {
+		cb->broken = 1; /* such a block has no columns */
+		return;
+	}
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct ag_field *f = &ev->f[i];
+		if (memchr(f->key, '\0', f->klen)) {
+			cb->broken = 1; /* the evaluator sees such a name cut at the NUL */
+			return;
+		}
+		uint32_t key = col_key(cb, f->key, f->klen, i);
+		if (key == UINT32_MAX)
+			continue;
+		struct colkey *k = &cb->k[key];
+		if (k->last == j + 1)
+			k->dead = 1;
+		k->last = j + 1;
+		if (k->dead)
+			continue;
+		uint8_t code = f->vlen <= COL_VALUE_LEN ? col_code(cb, key, f) : 0;
+		if (!code)
+			k->dead = 1;
+		else
+			k->codes[j] = code;
+	}
+}
+
+static void buf_put(struct sl_buf *b, const void *p, size_t n)
+{
+	sl_buf_append(b, p, n);
+}
+
+static void buf_u32(struct sl_buf *b, uint32_t v)
+{
+	uint8_t x[4];
+	put32(x, v);
+	buf_put(b, x, 4);
+}
+
+static void buf_u16(struct sl_buf *b, uint16_t v)
+{
+	uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	buf_put(b, x, 2);
+}
+
+/* Writes the raw column section into out (reset first); out stays empty for
+ * a block without columns. */
+static void col_write(const struct colbuild *cb, struct sl_buf *out)
+{
+	sl_buf_reset(out);
+	if (cb->broken || !cb->nev)
+		return;
+	buf_u32(out, (uint32_t)cb->nev);
+	buf_u32(out, (uint32_t)cb->nk);
+	buf_u32(out, cb->partial ? 0 : COL_COMPLETE);
+	for (size_t i = 0; i < cb->nk; i++) {
+		const struct colkey *k = &cb->k[i];
+		buf_u16(out, (uint16_t)k->klen);
+		buf_put(out, cb->arena.data + k->off, k->klen);
+		sl_buf_putc(out, '\0');
+		uint8_t nd = k->dead ? 0 : (uint8_t)k->ndict;
+		buf_put(out, &nd, 1);
+		for (uint32_t d = 0; d < nd; d++) {
+			const struct colval *v = &cb->v[k->dict[d]];
+			uint8_t t = (uint8_t)v->type, num[8];
+			uint64_t bits;
+			buf_put(out, &t, 1);
+			buf_u16(out, (uint16_t)v->len);
+			buf_put(out, cb->arena.data + v->off, v->len);
+			sl_buf_putc(out, '\0');
+			memcpy(&bits, &v->num, 8);
+			put64(num, bits);
+			buf_put(out, num, 8);
+		}
+	}
+	for (size_t i = 0; i < cb->nk; i++)
+		if (!cb->k[i].dead)
+			buf_put(out, cb->k[i].codes, cb->nev);
+}
+
+/* The decoded columns of one block; reused, freed by colread_free. */
+struct colread {
+	struct sl_buf z, raw;
+	struct ag_column *c;
+	size_t cap_c;
+	struct ag_field *f;
+	size_t cap_f;
+	struct ag_columns cs;
+	uint64_t *yes, *maybe;
+	size_t cap_w;
+};
+
+static void colread_free(struct colread *cr)
+{
+	sl_buf_free(&cr->z);
+	sl_buf_free(&cr->raw);
+	free(cr->c);
+	free(cr->f);
+	free(cr->yes);
+	memset(cr, 0, sizeof *cr);
+}
+
+/* Decodes a raw column section of a block of nev events into cr->cs (which
+ * points into p). Returns 0, or -1 when the section is inconsistent. */
+static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t nev)
+{
+	const uint8_t *e = p + n;
+	if (n < 12 || get32(p) != nev)
+		return -1;
+	uint32_t nk = get32(p + 4), flags = get32(p + 8);
+	p += 12;
+	if (nk > COL_KEYS)
+		return -1;
+	if (nk > cr->cap_c) {
+		cr->cap_c = nk;
+		cr->c = sl_realloc(cr->c, nk * sizeof *cr->c);
+	}
+	size_t nf = 0, ncol = 0;
+	for (uint32_t i = 0; i < nk; i++) {
+		if (e - p < 2)
+			return -1;
+		size_t kl = (size_t)p[0] | (size_t)p[1] << 8;
+		if ((size_t)(e - p) < 2 + kl + 2 || p[2 + kl] != '\0' || memchr(p + 2, '\0', kl))
+			return -1;
+		struct ag_column *c = &cr->c[i];
+		c->key = (const char *)p + 2;
+		c->klen = kl;
+		p += 2 + kl + 1;
+		c->ndict = *p++;
+		c->is_col = c->ndict > 0;
+		c->dict =
+		    (const struct ag_field *)(uintptr_t)nf; /* an index until f stops moving */
+		if (nf + c->ndict > cr->cap_f) {
+			cr->cap_f = (nf + c->ndict) * 2;
+			cr->f = sl_realloc(cr->f, cr->cap_f * sizeof *cr->f);
+		}
+		for (size_t d = 0; d < c->ndict; d++) {
+			if (e - p < 3)
+				return -1;
+			struct ag_field *f = &cr->f[nf++];
+			size_t vl = (size_t)p[1] | (size_t)p[2] << 8;
+			if (p[0] > AG_F_NULL || (size_t)(e - p) < 3 + vl + 1 + 8 ||
+			    p[3 + vl] != '\0')
+				return -1;
+			uint64_t bits = get64(p + 3 + vl + 1);
+			*f = (struct ag_field){.key = c->key,
+			                       .klen = kl,
+			                       .val = (const char *)p + 3,
+			                       .vlen = vl,
+			                       .type = (enum ag_ftype)p[0]};
+			memcpy(&f->num, &bits, 8);
+			p += 3 + vl + 1 + 8;
+		}
+		ncol += c->is_col;
+	}
+	if ((size_t)(e - p) != ncol * nev)
+		return -1;
+	for (uint32_t i = 0; i < nk; i++) {
+		struct ag_column *c = &cr->c[i];
+		c->dict = cr->f + (uintptr_t)c->dict;
+		c->codes = NULL;
+		if (!c->is_col)
+			continue;
+		c->codes = p;
+		for (uint32_t j = 0; j < nev; j++)
+			if (p[j] > c->ndict)
+				return -1;
+		p += nev;
+	}
+	cr->cs = (struct ag_columns){
+	    .c = cr->c, .n = nk, .complete = (flags & COL_COMPLETE) != 0, .nev = nev};
+	size_t nw = (nev + 63) / 64;
+	if (nw > cr->cap_w) {
+		cr->cap_w = nw;
+		free(cr->yes);
+		cr->yes = sl_malloc(2 * nw * sizeof *cr->yes);
+		cr->maybe = cr->yes + nw;
+	}
+	return 0;
+}
+
+/* Reads, inflates and decodes the columns of block b into cr. Returns 0 or
+ * -1. */
+static int block_columns(const struct ag_block *b, struct colread *cr)
+{
+	sl_buf_reset(&cr->z);
+	sl_buf_reset(&cr->raw);
+	char *zp = sl_buf_reserve(&cr->z, b->col_len);
+	char *rp = sl_buf_reserve(&cr->raw, b->col_raw);
+	if (read_all(b->seg->fd, zp, b->col_len, b->off + BLK_HDR + b->bloom_len))
+		return -1;
+	uLongf rl = b->col_raw;
+	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, b->col_len) != Z_OK || rl != b->col_raw)
+		return -1;
+	return col_decode(cr, (const uint8_t *)rp, rl, b->count);
+}
+
+/* ================================================================== */
 /* Segments                                                           */
 /* ================================================================== */
 
@@ -316,8 +681,16 @@ static void hdr_decode(const uint8_t *h, struct ag_block *b)
 	b->raw_len = get32(h + 16);
 	b->zlen = get32(h + 20);
 	b->bloom_len = get32(h + 24);
+	b->col_len = get32(h + 28);
 	b->tmin = (int64_t)get64(h + 32);
 	b->tmax = (int64_t)get64(h + 40);
+	b->col_raw = get32(h + 48);
+}
+
+/* Bytes of a block's body: filter, columns, events. */
+static uint64_t body_len(const struct ag_block *b)
+{
+	return (uint64_t)b->bloom_len + b->col_len + b->zlen;
 }
 
 /* Allocates a copy of tmpl (freed by ag_store_close) and publishes it; the
@@ -334,7 +707,7 @@ static void block_add(struct ag_store *s, struct ag_segment *g, const struct ag_
 	s->blocks[s->nblocks++] = b;
 	s->events += b->count;
 	s->raw_bytes += b->raw_len;
-	s->disk_bytes += BLK_HDR + b->bloom_len + b->zlen;
+	s->disk_bytes += BLK_HDR + body_len(b);
 	g->nevents += b->count;
 	g->raw_bytes += b->raw_len;
 }
@@ -380,6 +753,8 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 		put32(p + 20, b->bloom_len);
 		put64(p + 24, (uint64_t)b->tmin);
 		put64(p + 32, (uint64_t)b->tmax);
+		put32(p + 40, b->col_len);
+		put32(p + 44, b->col_raw);
 		p += IDX_ENT;
 	}
 	qsort(ids, nids, 16, id_pair_cmp);
@@ -443,7 +818,8 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		goto bad;
 	uint32_t nb = get32(m + 8);
 	uint64_t nids = get64(m + 16), blen = get64(m + 24);
-	if (get32(m) != IDX_MAGIC || get32(m + 4) != crc(m + 8, IDX_HDR - 8) ||
+	if ((get32(m) != IDX_MAGIC && get32(m) != IDX_MAGIC1) ||
+	    get32(m + 4) != crc(m + 8, IDX_HDR - 8) ||
 	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * IDX_ENT + nids * 16 + blen ||
 	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * IDX_ENT))
 		goto bad;
@@ -466,9 +842,11 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		    .bloom_len = get32(e + 20),
 		    .tmin = (int64_t)get64(e + 24),
 		    .tmax = (int64_t)get64(e + 32),
+		    .col_len = get32(e + 40),
+		    .col_raw = get32(e + 44),
 		};
 		block_add(s, g, &b);
-		g->size = b.off + BLK_HDR + b.bloom_len + b.zlen;
+		g->size = b.off + BLK_HDR + body_len(&b);
 	}
 	return 0;
 bad:
@@ -487,7 +865,7 @@ static int block_read(const struct ag_block *b, struct sl_buf *z, struct sl_buf 
 	sl_buf_reset(raw);
 	char *zp = sl_buf_reserve(z, b->zlen);
 	char *rp = sl_buf_reserve(raw, b->raw_len);
-	if (read_all(b->seg->fd, zp, b->zlen, b->off + BLK_HDR + b->bloom_len))
+	if (read_all(b->seg->fd, zp, b->zlen, b->off + BLK_HDR + b->bloom_len + b->col_len))
 		return -1;
 	uLongf rl = b->raw_len;
 	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, b->zlen) != Z_OK || rl != b->raw_len)
@@ -520,6 +898,7 @@ struct recover_ud {
 	uint64_t (*ids)[2]; /* the ids of the block being checked */
 	size_t n, cap;
 	struct ag_event ev;
+	struct colread cols;
 };
 
 /* Collects an event's id (the vector grows; seg_recover frees it). */
@@ -546,12 +925,13 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
                        struct sl_buf *raw)
 {
 	uint8_t h[BLK_HDR];
-	if (off + BLK_HDR > size || read_all(g->fd, h, BLK_HDR, off) || get32(h) != BLK_MAGIC ||
+	if (off + BLK_HDR > size || read_all(g->fd, h, BLK_HDR, off) ||
+	    (get32(h) != BLK_MAGIC && get32(h) != BLK_MAGIC1) ||
 	    get32(h + 4) != crc(h + 8, BLK_HDR - 8))
 		return -1;
 	*b = (struct ag_block){.seg = g, .off = off};
 	hdr_decode(h, b);
-	uint64_t blen = (uint64_t)b->bloom_len + b->zlen;
+	uint64_t blen = body_len(b);
 	if (off + BLK_HDR + blen > size)
 		return -1;
 	sl_buf_reset(body);
@@ -560,7 +940,8 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 	    get32(h + 8) != crc(bp, (size_t)blen))
 		return -1;
 	r->n = 0;
-	if (block_read(b, z, raw) || raw_each(b, raw->data, recover_event, r))
+	if (block_read(b, z, raw) || raw_each(b, raw->data, recover_event, r) ||
+	    (b->col_len && block_columns(b, &r->cols)))
 		return -1;
 	return 0;
 }
@@ -569,7 +950,6 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 static uint64_t resync(struct ag_segment *g, uint64_t off, uint64_t size, struct recover_ud *r,
                        struct sl_buf *body, struct sl_buf *z, struct sl_buf *raw)
 {
-	static const char magic[4] = {'S', 'L', 'B', '1'};
 	char win[1 << 16];
 	struct ag_block b;
 	for (uint64_t pos = off + 1; pos + BLK_HDR <= size;) {
@@ -577,7 +957,7 @@ static uint64_t resync(struct ag_segment *g, uint64_t off, uint64_t size, struct
 		if (read_all(g->fd, win, want, pos))
 			return size;
 		for (size_t k = 0; k + 4 <= want; k++) {
-			if (memcmp(win + k, magic, 4))
+			if (memcmp(win + k, "SLB", 3) || (win[k + 3] != '1' && win[k + 3] != '2'))
 				continue;
 			if (check_block(g, pos + k, size, &b, r, body, z, raw) == 0)
 				return pos + k;
@@ -617,7 +997,7 @@ static int seg_recover(struct ag_store *s, struct ag_segment *g, int *gone)
 		for (size_t i = 0; i < r.n; i++)
 			idset_add(&g->open_ids, r.ids[i]);
 		block_add(s, g, &b);
-		off += BLK_HDR + b.bloom_len + b.zlen;
+		off += BLK_HDR + body_len(&b);
 	}
 	if (off < size) {
 		sl_warn("%s: cutting %llu bytes of a torn or damaged tail (never committed; "
@@ -640,6 +1020,7 @@ out:
 	sl_buf_free(&raw);
 	free(r.ids);
 	ag_event_free(&r.ev);
+	colread_free(&r.cols);
 	return rc;
 }
 
@@ -906,17 +1287,27 @@ static void hset_add(struct hset *hs, uint64_t h)
 	hs->n++;
 }
 
-/* Builds block bytes for pending events [a, b) of g into out (header and
- * body); out, raw and hs are the caller's scratch buffers. */
+/* Scratch of ag_store_flush, kept from block to block. */
+struct flush_buf {
+	struct sl_buf out, raw, cols;
+	struct hset hs;
+	struct colbuild cb;
+};
+
+/* Builds block bytes for pending events [a, b) of g into fb->out (header
+ * and body). */
 static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size_t b,
-                        struct sl_buf *out, struct sl_buf *raw, struct hset *hs)
+                        struct flush_buf *fb)
 {
+	struct sl_buf *out = &fb->out, *raw = &fb->raw;
+	struct hset *hs = &fb->hs;
 	sl_buf_reset(raw);
 	size_t n = b - a, rl = n * EV_ENT;
 	for (size_t i = a; i < b; i++)
 		rl += g->pe[i].len;
 	uint8_t *r = (uint8_t *)sl_buf_reserve(raw, rl);
 	uint8_t *lp = r + n * EV_ENT;
+	colbuild_reset(&fb->cb, n);
 	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
 	memset(hs->v, 0, hs->cap * sizeof *hs->v);
 	hs->n = 0;
@@ -932,35 +1323,41 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 			tmax = p->time_ns;
 		for (uint32_t k = 0; k < p->nkeys; k++)
 			hset_add(hs, g->keys[p->key0 + k]);
+		col_event(&fb->cb, (uint32_t)(i - a), g->pend.data + p->off, p->len);
 	}
 	sl_buf_commit(raw, rl);
+	col_write(&fb->cb, &fb->cols);
 	size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
-	uLongf zl = compressBound((uLong)rl);
+	uLongf zl = compressBound((uLong)rl), cl = fb->cols.len ? compressBound(fb->cols.len) : 0;
 	sl_buf_reset(out);
-	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + blen + zl);
+	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + blen + cl + zl);
 	memset(o, 0, BLK_HDR + blen);
 	for (size_t i = 0; i < hs->cap; i++)
 		if (hs->v[i])
 			ag_bloom_add(o + BLK_HDR, blen, hs->v[i]);
-	compress2(o + BLK_HDR + blen, &zl, r, (uLong)rl, s->o.level);
+	if (cl)
+		compress2(o + BLK_HDR + blen, &cl, (const Bytef *)fb->cols.data, fb->cols.len,
+		          s->o.level);
+	compress2(o + BLK_HDR + blen + cl, &zl, r, (uLong)rl, s->o.level);
 	put32(o, BLK_MAGIC);
-	put32(o + 8, crc(o + BLK_HDR, blen + zl));
+	put32(o + 8, crc(o + BLK_HDR, blen + cl + zl));
 	put32(o + 12, (uint32_t)n);
 	put32(o + 16, (uint32_t)rl);
 	put32(o + 20, (uint32_t)zl);
 	put32(o + 24, (uint32_t)blen);
+	put32(o + 28, (uint32_t)cl);
 	put64(o + 32, (uint64_t)tmin);
 	put64(o + 40, (uint64_t)tmax);
+	put32(o + 48, (uint32_t)fb->cols.len);
 	put32(o + 4, crc(o + 8, BLK_HDR - 8));
-	sl_buf_commit(out, BLK_HDR + blen + zl);
+	sl_buf_commit(out, BLK_HDR + blen + cl + zl);
 }
 
 int ag_store_flush(struct ag_store *s)
 {
-	struct sl_buf out = {0}, raw = {0};
-	struct hset hs = {0};
+	struct flush_buf *fb = sl_calloc(1, sizeof *fb);
 	int rc = -1;
-	hset_add(&hs, 1); /* allocate */
+	hset_add(&fb->hs, 1); /* allocate */
 	for (size_t gi = 0; gi < s->nsegs; gi++) {
 		struct ag_segment *g = s->segs[gi];
 		if (!g->npe)
@@ -980,8 +1377,8 @@ int ag_store_flush(struct ag_store *s)
 			size_t b = a, bytes = 0;
 			while (b < g->npe && (b == a || bytes + g->pe[b].len <= s->o.block_size))
 				bytes += g->pe[b++].len;
-			build_block(s, g, a, b, &out, &raw, &hs);
-			if (write_all(g->fd, out.data, out.len, off)) {
+			build_block(s, g, a, b, fb);
+			if (write_all(g->fd, fb->out.data, fb->out.len, off)) {
 				sl_error("%s: write failed: %s", g->path, strerror(errno));
 				free(nbk);
 				goto out;
@@ -989,9 +1386,9 @@ int ag_store_flush(struct ag_store *s)
 			if (nb == cap)
 				nbk = sl_realloc(nbk, (cap *= 2) * sizeof *nbk);
 			nbk[nb] = (struct ag_block){.seg = g, .off = off};
-			hdr_decode((const uint8_t *)out.data, &nbk[nb]);
+			hdr_decode((const uint8_t *)fb->out.data, &nbk[nb]);
 			nb++;
-			off += out.len;
+			off += fb->out.len;
 			a = b;
 		}
 		if (fdatasync(g->fd)) {
@@ -1025,9 +1422,12 @@ int ag_store_flush(struct ag_store *s)
 	}
 	rc = 0;
 out:
-	sl_buf_free(&out);
-	sl_buf_free(&raw);
-	free(hs.v);
+	sl_buf_free(&fb->out);
+	sl_buf_free(&fb->raw);
+	sl_buf_free(&fb->cols);
+	free(fb->hs.v);
+	colbuild_free(&fb->cb);
+	free(fb);
 	return rc;
 }
 
@@ -1139,6 +1539,13 @@ struct scan_ctx {
 	struct ag_event ev;
 	struct ag_prefilter pf;
 	int parse, stop;
+	/* of the block being read, from its columns (NULL: none): the events
+	 * that certainly match and those that may */
+	const uint64_t *yes, *maybe;
+	/* ag_store_count */
+	ag_count_fn count;
+	const char *by;
+	void *count_ud;
 };
 
 static int in_time(const struct ag_scan *sc, int64_t t)
@@ -1146,10 +1553,15 @@ static int in_time(const struct ag_scan *sc, int64_t t)
 	return (!sc->from || t >= sc->from) && (!sc->until || t <= sc->until);
 }
 
+static int bit(const uint64_t *b, uint32_t i)
+{
+	return (int)(b[i / 64] >> (i % 64)) & 1;
+}
+
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct scan_ctx *c = ud;
-	if (!in_time(c->sc, t))
+	if ((c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
 		return 0;
 	if ((++c->sc->events_seen & 1023) == 0 && c->sc->deadline_ms &&
 	    sl_mono_ms() > c->sc->deadline_ms) {
@@ -1158,13 +1570,14 @@ static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 		return 1;
 	}
 	const struct ag_event *ev = NULL;
-	if (c->parse) {
-		if (!ag_prefilter_pass(&c->pf, line, len))
+	int sure = c->yes && bit(c->yes, i);
+	if (c->parse && (!sure || c->sc->need_event)) {
+		if (!sure && !ag_prefilter_pass(&c->pf, line, len))
 			return 0;
 		if (ag_event_parse(&c->ev, line, len))
 			return 0;
 		ev = &c->ev;
-		if (!ag_query_match_event(c->sc->q, ev))
+		if (!sure && !ag_query_match_event(c->sc->q, ev))
 			return 0;
 	}
 	if (c->fn(c->ud, line, len, t, ev))
@@ -1181,19 +1594,100 @@ static int newest_block_first(const void *a, const void *b)
 	return x < y ? 1 : -1;
 }
 
-int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud)
+/* Reads the times of block b's events into t (b->count of them): inflates
+ * only the entry table at the start of its events. Returns 0 or -1. */
+static int block_times(const struct ag_block *b, struct sl_buf *ents, int64_t *t)
 {
-	struct scan_ctx c = {.sc = sc, .fn = fn, .ud = ud};
-	c.parse = sc->need_event || !ag_query_is_all(sc->q);
-	ag_prefilter_build(sc->q, &c.pf);
+	size_t need = (size_t)b->count * EV_ENT;
+	uint64_t at = b->off + BLK_HDR + b->bloom_len + b->col_len, left = b->zlen;
+	uint8_t in[16384];
+	z_stream zs = {0};
+	sl_buf_reset(ents);
+	if (inflateInit(&zs) != Z_OK)
+		return -1;
+	zs.next_out = (Bytef *)sl_buf_reserve(ents, need);
+	zs.avail_out = (uInt)need;
+	while (zs.avail_out) {
+		if (!zs.avail_in) {
+			size_t k = left < sizeof in ? (size_t)left : sizeof in;
+			if (!k || read_all(b->seg->fd, in, k, at))
+				break;
+			at += k;
+			left -= k;
+			zs.next_in = in;
+			zs.avail_in = (uInt)k;
+		}
+		int r = inflate(&zs, Z_NO_FLUSH);
+		if (r != Z_OK && !(r == Z_STREAM_END && !zs.avail_out))
+			break;
+	}
+	int rc = zs.avail_out ? -1 : 0;
+	inflateEnd(&zs);
+	for (uint32_t i = 0; !rc && i < b->count; i++)
+		t[i] = (int64_t)get64((const uint8_t *)ents->data + (size_t)i * EV_ENT);
+	return rc;
+}
+
+/* Scratch of a scan's column reads. */
+struct scan_cols {
+	struct colread cr;
+	struct sl_buf ents;
+	int64_t *t;
+	size_t cap_t;
+};
+
+/* Counts the events of block b its columns say match (cs->yes, all of them
+ * certain) without reading its events: calls c->count for each. Returns 1
+ * when done, 0 when the columns cannot give the by field (the block must be
+ * read), -1 on a read error. */
+static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, struct scan_cols *k)
+{
+	const struct ag_columns *cs = &k->cr.cs;
+	const struct ag_column *byc = NULL;
+	if (c->by) {
+		for (size_t i = 0; i < cs->n && !byc; i++)
+			if (!strcmp(cs->c[i].key, c->by))
+				byc = &cs->c[i];
+		if (byc ? !byc->is_col : !cs->complete)
+			return 0;
+	}
+	const struct ag_scan *sc = c->sc;
+	int times =
+	    sc->need_time || (sc->from && b->tmin < sc->from) || (sc->until && b->tmax > sc->until);
+	if (times) {
+		if (b->count > k->cap_t) {
+			k->cap_t = b->count;
+			k->t = sl_realloc(k->t, k->cap_t * sizeof *k->t);
+		}
+		if (block_times(b, &k->ents, k->t))
+			return -1;
+	}
+	for (uint32_t i = 0; i < b->count && !c->stop; i++) {
+		if (!bit(k->cr.yes, i) || (times && !in_time(sc, k->t[i])))
+			continue;
+		const struct ag_field *f =
+		    byc && byc->codes[i] ? &byc->dict[byc->codes[i] - 1] : NULL;
+		if (c->count(c->count_ud, times ? k->t[i] : 0, f))
+			c->stop = 1;
+	}
+	return 1;
+}
+
+/* The scan of ag_store_scan and ag_store_count. */
+static int scan(struct ag_store *s, struct scan_ctx *c)
+{
+	struct ag_scan *sc = c->sc;
+	c->parse = sc->need_event || !ag_query_is_all(sc->q);
+	ag_prefilter_build(sc->q, &c->pf);
 	struct sl_buf z = {0}, raw = {0};
+	struct scan_cols k = {0};
 	int rc = 0;
 	/* pending events, then a snapshot of the blocks */
 	pthread_rwlock_rdlock(&s->lock);
-	for (size_t gi = 0; gi < s->nsegs && !c.stop; gi++) {
+	for (size_t gi = 0; gi < s->nsegs && !c->stop; gi++) {
 		const struct ag_segment *g = s->segs[gi];
-		for (size_t i = g->npe; i-- > 0 && !c.stop;)
-			visit(&c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
+		for (size_t i = g->npe; i-- > 0 && !c->stop;)
+			visit(c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
 	}
 	size_t nb = s->nblocks;
 	struct ag_block **bl = sl_malloc((nb ? nb : 1) * sizeof *bl);
@@ -1210,7 +1704,7 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 		bl[keep++] = bl[i];
 	}
 	qsort(bl, keep, sizeof *bl, newest_block_first);
-	for (size_t i = 0; i < keep && !c.stop; i++) {
+	for (size_t i = 0; i < keep && !c->stop; i++) {
 		const struct ag_block *b = bl[i];
 		if (sc->deadline_ms && sl_mono_ms() > sc->deadline_ms) {
 			sc->timed_out = 1;
@@ -1225,13 +1719,40 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 			sc->blocks_skipped++;
 			continue;
 		}
-		sc->blocks_read++;
-		if (block_read(b, &z, &raw) || raw_each(b, raw.data, visit, &c)) {
-			sl_error("%s: block at %llu cannot be read", b->seg->path,
-			         (unsigned long long)b->off);
-			rc = -1;
-			break;
+		c->yes = c->maybe = NULL;
+		if (b->col_len) {
+			if (block_columns(b, &k.cr))
+				goto bad;
+			ag_query_columns(sc->q, &k.cr.cs, k.cr.yes, k.cr.maybe);
+			size_t nw = (b->count + 63) / 64, w, any = 0, sure = 1;
+			for (w = 0; w < nw; w++) {
+				any |= k.cr.maybe[w] != 0;
+				sure &= k.cr.maybe[w] == k.cr.yes[w];
+			}
+			sc->blocks_columns++;
+			if (!any) {
+				sc->blocks_skipped++;
+				continue;
+			}
+			if (sure && c->count) {
+				int r = count_from_columns(c, b, &k);
+				if (r < 0)
+					goto bad;
+				if (r)
+					continue;
+			}
+			c->yes = k.cr.yes;
+			c->maybe = k.cr.maybe;
 		}
+		sc->blocks_read++;
+		if (block_read(b, &z, &raw) || raw_each(b, raw.data, visit, c))
+			goto bad;
+		continue;
+	bad:
+		sl_error("%s: block at %llu cannot be read", b->seg->path,
+		         (unsigned long long)b->off);
+		rc = -1;
+		break;
 	}
 	/* scans run on several threads */
 	__atomic_add_fetch(&s->blocks_read, sc->blocks_read, __ATOMIC_RELAXED);
@@ -1239,9 +1760,40 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 	free(bl);
 	sl_buf_free(&z);
 	sl_buf_free(&raw);
-	ag_event_free(&c.ev);
-	ag_prefilter_free(&c.pf);
+	colread_free(&k.cr);
+	sl_buf_free(&k.ents);
+	free(k.t);
+	ag_event_free(&c->ev);
+	ag_prefilter_free(&c->pf);
 	return rc;
+}
+
+int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud)
+{
+	struct scan_ctx c = {.sc = sc, .fn = fn, .ud = ud};
+	return scan(s, &c);
+}
+
+/* A matching event a count had to read: its first value of the by field. */
+static int count_event(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
+{
+	(void)line;
+	(void)len;
+	struct scan_ctx *c = ud;
+	const struct ag_field *f = NULL;
+	for (size_t i = 0; c->by && ev && i < ev->n && !f; i++)
+		if (!strcmp(ev->f[i].key, c->by))
+			f = &ev->f[i];
+	return c->count(c->count_ud, t, f);
+}
+
+int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_count_fn fn, void *ud)
+{
+	struct scan_ctx c = {.sc = sc, .fn = count_event, .count = fn, .by = by, .count_ud = ud};
+	c.ud = &c;
+	if (by)
+		sc->need_event = 1;
+	return scan(s, &c);
 }
 
 struct top {

@@ -32,6 +32,7 @@ struct ag_block {
 	struct ag_segment *seg;
 	uint64_t off; /* of the block header in the segment file */
 	uint32_t count, raw_len, zlen, bloom_len;
+	uint32_t col_len, col_raw; /* the column section, compressed and raw; 0: none */
 	int64_t tmin, tmax;
 };
 
@@ -133,8 +134,8 @@ int ag_store_flush(struct ag_store *s);
 /* ---- reading ---- */
 
 /* Called for each matching event; line is valid during the call only, ev is
- * the parsed event (NULL when the query needed no parsing). Return 1 to
- * stop the scan. */
+ * the parsed event (with need_event; else NULL when the match needed no
+ * parsing). Return 1 to stop the scan. */
 typedef int (*ag_scan_fn)(void *ud, const char *line, size_t len, int64_t time_ns,
                           const struct ag_event *ev);
 
@@ -142,17 +143,31 @@ struct ag_scan {
 	const struct ag_qnode *q;
 	int64_t from, until; /* ns, inclusive; 0: open */
 	int need_event;      /* always parse events (callers that read fields) */
+	int need_time;       /* ag_store_count: fn needs every event's time */
 	/* newest blocks are read first; a callback may raise floor to skip blocks
 	 * whose newest event is older (top-N searches) */
 	int64_t floor;
 	int64_t deadline_ms; /* sl_mono_ms() after which the scan gives up; 0: none */
 	int timed_out;       /* set when it did */
 	uint64_t blocks_read, blocks_skipped, events_seen;
+	uint64_t blocks_columns; /* blocks whose columns were read */
 };
 
 /* Visits the matching events, pending ones first, then blocks newest first.
  * Returns 0, or -1 on a read error (logged). Any thread. */
 int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud);
+
+/* Called for each event a count matches: its time (0 for events answered
+ * from columns unless sc->need_time) and its first value of the by field
+ * (NULL: it has none, or no by field was asked). Return 1 to stop. */
+typedef int (*ag_count_fn)(void *ud, int64_t time_ns, const struct ag_field *by);
+
+/* Like ag_store_scan, for counts: a block whose columns answer the query
+ * (and hold the by field, when by is not NULL) is counted from them
+ * without reading its events. Returns 0, or -1 on a read error. Any
+ * thread. */
+int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_count_fn fn,
+                   void *ud);
 
 /* A search result: a copy of the event line. */
 struct ag_hit {
