@@ -403,7 +403,7 @@ struct counter {
 
 /* Counts value k; copies of new values and the table belong to c (freed by
  * run_count). */
-static void vc_add(struct counter *c, const char *k, size_t kl)
+static void vc_add(struct counter *c, const char *k, size_t kl, uint64_t n)
 {
 	if ((c->nvals + 1) * 2 > c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 256;
@@ -424,17 +424,17 @@ static void vc_add(struct counter *c, const char *k, size_t kl)
 	size_t j = (size_t)ag_hash(k, kl) & (c->cap - 1);
 	while (c->vals[j].key) {
 		if (!strncmp(c->vals[j].key, k, kl) && !c->vals[j].key[kl]) {
-			c->vals[j].n++;
+			c->vals[j].n += n;
 			return;
 		}
 		j = (j + 1) & (c->cap - 1);
 	}
 	if (c->nvals >= MAX_VALUES) {
-		c->other++; /* a field with too many values: count the rest as other */
+		c->other += n; /* a field with too many values: count the rest as other */
 		return;
 	}
 	c->vals[j].key = sl_strndup(k, kl);
-	c->vals[j].n = 1;
+	c->vals[j].n = n;
 	c->nvals++;
 }
 
@@ -444,12 +444,12 @@ static int64_t floordiv(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* Counts one event: its time and its first value of the by field (the
+/* Counts n events: their time and their first value of the by field (the
  * first value of an array; NULL: none). */
-static int count_one(void *ud, int64_t t, const struct ag_field *f)
+static int count_one(void *ud, uint64_t n, int64_t t, const struct ag_field *f)
 {
 	struct counter *c = ud;
-	c->total++;
+	c->total += n;
 	if (c->r->by) {
 		sl_buf_reset(&c->key);
 		if (!f)
@@ -458,7 +458,7 @@ static int count_one(void *ud, int64_t t, const struct ag_field *f)
 			sl_json_str(&c->key, f->val, f->vlen);
 		else
 			sl_buf_append(&c->key, f->val, f->vlen);
-		vc_add(c, c->key.data, c->key.len);
+		vc_add(c, c->key.data, c->key.len, n);
 	}
 	if (c->r->every_ms) {
 		int64_t b = floordiv(t, c->r->every_ms * 1000000);
@@ -482,7 +482,7 @@ static int count_one(void *ud, int64_t t, const struct ag_field *f)
 			c->bmin = lo;
 			c->nb = (size_t)(hi - lo);
 		}
-		c->buckets[b - c->bmin]++;
+		c->buckets[b - c->bmin] += n;
 	}
 	return 0;
 }

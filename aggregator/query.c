@@ -909,7 +909,7 @@ static void bits_fill(uint64_t *b, size_t nev, int on)
 		b[nw - 1] = (UINT64_C(1) << (nev % 64)) - 1;
 }
 
-static const struct ag_column *column_of(const struct ag_columns *cs, const char *key)
+static struct ag_column *column_of(const struct ag_columns *cs, const char *key)
 {
 	for (size_t i = 0; i < cs->n; i++)
 		if (!strcmp(cs->c[i].key, key))
@@ -917,10 +917,18 @@ static const struct ag_column *column_of(const struct ag_columns *cs, const char
 	return NULL;
 }
 
+/* The codes of column c, loaded if need be; NULL if they cannot be. */
+static const uint8_t *codes_of(const struct ag_columns *cs, struct ag_column *c)
+{
+	if (!c->codes && (!cs->load || cs->load(cs->ud, c)))
+		return NULL;
+	return c->codes;
+}
+
 /* Sets the bits of the events whose value of column c matches leaf n: the
  * event evaluator decides once per distinct value. */
-static void column_leaf(const struct ag_qnode *n, const struct ag_column *c, size_t nev,
-                        uint64_t *yes)
+static void column_leaf(const struct ag_qnode *n, const struct ag_column *c, const uint8_t *codes,
+                        size_t nev, uint64_t *yes)
 {
 	uint8_t m[256] = {0}; /* code 0: absent, which no field leaf matches */
 	for (size_t i = 0; i < c->ndict && i < 255; i++) {
@@ -929,7 +937,7 @@ static void column_leaf(const struct ag_qnode *n, const struct ag_column *c, siz
 	}
 	bits_fill(yes, nev, 0);
 	for (size_t j = 0; j < nev; j++)
-		yes[j / 64] |= (uint64_t)m[c->codes[j]] << (j % 64);
+		yes[j / 64] |= (uint64_t)m[codes[j]] << (j % 64);
 }
 
 void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uint64_t *yes,
@@ -976,16 +984,17 @@ void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uin
 		bits_fill(yes, cs->nev, 0);
 		int unknown = !cs->complete;
 		for (size_t i = 0; i < cs->n; i++) {
-			const struct ag_column *c = &cs->c[i];
+			struct ag_column *c = &cs->c[i];
 			if (c->klen < fl || memcmp(c->key, n->field, fl) ||
 			    (c->klen != fl && c->key[fl] != '.'))
 				continue;
-			if (!c->is_col) {
+			const uint8_t *codes = c->is_col ? codes_of(cs, c) : NULL;
+			if (!codes) {
 				unknown = 1;
 				continue;
 			}
 			for (size_t j = 0; j < cs->nev; j++)
-				yes[j / 64] |= (uint64_t)(c->codes[j] != 0) << (j % 64);
+				yes[j / 64] |= (uint64_t)(codes[j] != 0) << (j % 64);
 		}
 		if (unknown)
 			bits_fill(maybe, cs->nev, 1);
@@ -995,9 +1004,10 @@ void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uin
 	}
 	default: {
 		/* words, phrases and regexes without a field look at message */
-		const struct ag_column *c = column_of(cs, n->field ? n->field : "message");
-		if (c && c->is_col) {
-			column_leaf(n, c, cs->nev, yes);
+		struct ag_column *c = column_of(cs, n->field ? n->field : "message");
+		const uint8_t *codes = c && c->is_col ? codes_of(cs, c) : NULL;
+		if (codes) {
+			column_leaf(n, c, codes, cs->nev, yes);
 			memcpy(maybe, yes, nw * sizeof *yes);
 		} else {
 			bits_fill(yes, cs->nev, 0);

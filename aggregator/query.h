@@ -82,14 +82,19 @@ struct ag_column {
 	int is_col;                  /* else the field is present but not a column */
 	const struct ag_field *dict; /* ndict values, each with key set to key */
 	size_t ndict;
-	const uint8_t *codes; /* per event: 0 the field is absent, i: dict[i - 1] */
+	const uint8_t *codes; /* per event: 0 the field is absent, i: dict[i - 1];
+	                       * NULL until loaded (ag_columns.load) */
 };
 
 struct ag_columns {
-	const struct ag_column *c;
+	struct ag_column *c;
 	size_t n;
 	int complete; /* every field name of the block's events is in c */
 	size_t nev;
+	/* sets c->codes of a column whose codes are NULL (read when a query
+	 * needs them); returns 0, or -1 (the column then answers nothing) */
+	int (*load)(void *ud, struct ag_column *c);
+	void *ud;
 };
 
 /* Evaluates n over the events of a block from its columns, three-valued:

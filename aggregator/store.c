@@ -468,13 +468,63 @@ static void buf_u16(struct sl_buf *b, uint16_t v)
 	buf_put(b, x, 2);
 }
 
-/* Writes the raw column section into out (reset first); out stays empty for
- * a block without columns. */
-static void col_write(const struct colbuild *cb, struct sl_buf *out)
+/* 1 if key k of the block is a column: one scalar value per event, and few
+ * distinct values (at most 16, or one for every 8 events): a column of
+ * values that barely repeat would cost more than it saves. */
+static int col_kept(const struct colbuild *cb, const struct colkey *k)
+{
+	return !k->dead && (k->ndict <= 16 || k->ndict * 8 <= cb->nev);
+}
+
+/* Bits a code of a column of nd values takes (codes 0..nd). */
+static unsigned code_bits(size_t nd)
+{
+	unsigned w = 1;
+	while (((size_t)1 << w) <= nd)
+		w++;
+	return w;
+}
+
+/* Appends the codes of column k packed in w bits each (little-endian bit
+ * order) to out. */
+static void buf_pack(struct sl_buf *out, const uint8_t *codes, size_t nev, unsigned w)
+{
+	size_t len = (nev * w + 7) / 8;
+	uint8_t *p = (uint8_t *)sl_buf_reserve(out, len);
+	memset(p, 0, len);
+	for (size_t j = 0, pos = 0; j < nev; j++, pos += w) {
+		p[pos / 8] |= (uint8_t)(codes[j] << (pos % 8));
+		if (pos % 8 + w > 8)
+			p[pos / 8 + 1] |= (uint8_t)(codes[j] >> (8 - pos % 8));
+	}
+	sl_buf_commit(out, len);
+}
+
+/* Writes the column section of a block into out (reset first; left empty
+ * for a block without columns): the directory, then the codes of each
+ * column packed in as few bits as its values need (none when every event
+ * has its one value). Nothing is compressed: a search reads a few KiB of
+ * it per block, and unpacking costs far less than inflating. *dir_len gets
+ * the directory's length. */
+static void col_write(const struct colbuild *cb, struct sl_buf *out, uint32_t *dir_len)
 {
 	sl_buf_reset(out);
+	*dir_len = 0;
 	if (cb->broken || !cb->nev)
 		return;
+	struct sl_buf codes = {0};
+	uint32_t *zoff = sl_calloc(cb->nk ? cb->nk : 1, 2 * sizeof *zoff);
+	for (size_t i = 0; i < cb->nk; i++) {
+		const struct colkey *k = &cb->k[i];
+		if (!col_kept(cb, k))
+			continue;
+		size_t j = 0;
+		while (k->ndict == 1 && j < cb->nev && k->codes[j] == 1)
+			j++;
+		zoff[2 * i] = (uint32_t)codes.len;
+		zoff[2 * i + 1] = j == cb->nev ? 0 : code_bits(k->ndict);
+		buf_pack(&codes, k->codes, cb->nev, zoff[2 * i + 1]);
+	}
 	buf_u32(out, (uint32_t)cb->nev);
 	buf_u32(out, (uint32_t)cb->nk);
 	buf_u32(out, cb->partial ? 0 : COL_COMPLETE);
@@ -483,33 +533,45 @@ static void col_write(const struct colbuild *cb, struct sl_buf *out)
 		buf_u16(out, (uint16_t)k->klen);
 		buf_put(out, cb->arena.data + k->off, k->klen);
 		sl_buf_putc(out, '\0');
-		uint8_t nd = k->dead ? 0 : (uint8_t)k->ndict;
+		uint8_t nd = col_kept(cb, k) ? (uint8_t)k->ndict : 0;
 		buf_put(out, &nd, 1);
 		for (uint32_t d = 0; d < nd; d++) {
 			const struct colval *v = &cb->v[k->dict[d]];
 			uint8_t t = (uint8_t)v->type, num[8];
-			uint64_t bits;
 			buf_put(out, &t, 1);
 			buf_u16(out, (uint16_t)v->len);
 			buf_put(out, cb->arena.data + v->off, v->len);
 			sl_buf_putc(out, '\0');
-			memcpy(&bits, &v->num, 8);
-			put64(num, bits);
-			buf_put(out, num, 8);
+			if (v->type == AG_F_NUM) {
+				uint64_t bits;
+				memcpy(&bits, &v->num, 8);
+				put64(num, bits);
+				buf_put(out, num, 8);
+			}
+		}
+		if (nd) {
+			buf_u32(out, zoff[2 * i]);
+			buf_put(out, &(uint8_t){(uint8_t)zoff[2 * i + 1]}, 1);
 		}
 	}
-	for (size_t i = 0; i < cb->nk; i++)
-		if (!cb->k[i].dead)
-			buf_put(out, cb->k[i].codes, cb->nev);
+	*dir_len = (uint32_t)out->len;
+	buf_put(out, codes.data, codes.len);
+	sl_buf_free(&codes);
+	free(zoff);
 }
 
 /* The decoded columns of one block; reused, freed by colread_free. */
 struct colread {
-	struct sl_buf z, raw;
+	struct sl_buf sec;      /* the section as read */
+	const uint8_t *streams; /* the code streams, in sec */
+	size_t streams_len;
 	struct ag_column *c;
+	uint32_t *zoff; /* per column: offset and bits of its packed codes */
 	size_t cap_c;
 	struct ag_field *f;
 	size_t cap_f;
+	uint8_t *codes; /* nev bytes per column, inflated when needed */
+	size_t cap_codes;
 	struct ag_columns cs;
 	uint64_t *yes, *maybe;
 	size_t cap_w;
@@ -517,16 +579,43 @@ struct colread {
 
 static void colread_free(struct colread *cr)
 {
-	sl_buf_free(&cr->z);
-	sl_buf_free(&cr->raw);
+	sl_buf_free(&cr->sec);
 	free(cr->c);
+	free(cr->zoff);
 	free(cr->f);
+	free(cr->codes);
 	free(cr->yes);
 	memset(cr, 0, sizeof *cr);
 }
 
-/* Decodes a raw column section of a block of nev events into cr->cs (which
- * points into p). Returns 0, or -1 when the section is inconsistent. */
+/* Unpacks the codes of column c (of cr) and checks them: the loader of
+ * struct ag_columns. Returns 0 or -1. */
+static int col_load(void *ud, struct ag_column *c)
+{
+	struct colread *cr = ud;
+	size_t i = (size_t)(c - cr->c), nev = cr->cs.nev;
+	uint32_t off = cr->zoff[2 * i], w = cr->zoff[2 * i + 1];
+	size_t len = (nev * w + 7) / 8;
+	if (!c->is_col || w > 8 || off > cr->streams_len || len > cr->streams_len - off)
+		return -1;
+	uint8_t *dst = cr->codes + i * nev;
+	const uint8_t *p = cr->streams + off; /* the section has a zero byte past its end */
+	unsigned mask = (1u << w) - 1;
+	if (!w)
+		memset(dst, 1, nev); /* every event has the one value */
+	for (size_t j = 0, pos = 0; w && j < nev; j++, pos += w) {
+		unsigned x = ((unsigned)p[pos / 8] | (unsigned)p[pos / 8 + 1] << 8) >> (pos % 8);
+		dst[j] = (uint8_t)(x & mask);
+		if (dst[j] > c->ndict)
+			return -1;
+	}
+	c->codes = dst;
+	return 0;
+}
+
+/* Decodes the directory dir[0..n) of a block of nev events into cr->cs
+ * (pointing into dir; codes are loaded when needed). Returns 0, or -1 when
+ * it is inconsistent. */
 static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t nev)
 {
 	const uint8_t *e = p + n;
@@ -539,8 +628,9 @@ static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t n
 	if (nk > cr->cap_c) {
 		cr->cap_c = nk;
 		cr->c = sl_realloc(cr->c, nk * sizeof *cr->c);
+		cr->zoff = sl_realloc(cr->zoff, 2 * nk * sizeof *cr->zoff);
 	}
-	size_t nf = 0, ncol = 0;
+	size_t nf = 0;
 	for (uint32_t i = 0; i < nk; i++) {
 		if (e - p < 2)
 			return -1;
@@ -550,6 +640,7 @@ static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t n
 		struct ag_column *c = &cr->c[i];
 		c->key = (const char *)p + 2;
 		c->klen = kl;
+		c->codes = NULL;
 		p += 2 + kl + 1;
 		c->ndict = *p++;
 		c->is_col = c->ndict > 0;
@@ -563,37 +654,45 @@ static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t n
 			if (e - p < 3)
 				return -1;
 			struct ag_field *f = &cr->f[nf++];
-			size_t vl = (size_t)p[1] | (size_t)p[2] << 8;
-			if (p[0] > AG_F_NULL || (size_t)(e - p) < 3 + vl + 1 + 8 ||
+			size_t vl = (size_t)p[1] | (size_t)p[2] << 8, nl = p[0] == AG_F_NUM ? 8 : 0;
+			if (p[0] > AG_F_NULL || (size_t)(e - p) < 3 + vl + 1 + nl ||
 			    p[3 + vl] != '\0')
 				return -1;
-			uint64_t bits = get64(p + 3 + vl + 1);
 			*f = (struct ag_field){.key = c->key,
 			                       .klen = kl,
 			                       .val = (const char *)p + 3,
 			                       .vlen = vl,
 			                       .type = (enum ag_ftype)p[0]};
-			memcpy(&f->num, &bits, 8);
-			p += 3 + vl + 1 + 8;
+			if (nl) {
+				uint64_t bits = get64(p + 3 + vl + 1);
+				memcpy(&f->num, &bits, 8);
+			}
+			p += 3 + vl + 1 + nl;
 		}
-		ncol += c->is_col;
-	}
-	if ((size_t)(e - p) != ncol * nev)
-		return -1;
-	for (uint32_t i = 0; i < nk; i++) {
-		struct ag_column *c = &cr->c[i];
-		c->dict = cr->f + (uintptr_t)c->dict;
-		c->codes = NULL;
-		if (!c->is_col)
-			continue;
-		c->codes = p;
-		for (uint32_t j = 0; j < nev; j++)
-			if (p[j] > c->ndict)
+		cr->zoff[2 * i] = cr->zoff[2 * i + 1] = 0;
+		if (c->is_col) {
+			if (e - p < 5)
 				return -1;
-		p += nev;
+			cr->zoff[2 * i] = get32(p);
+			cr->zoff[2 * i + 1] = p[4];
+			p += 5;
+		}
 	}
-	cr->cs = (struct ag_columns){
-	    .c = cr->c, .n = nk, .complete = (flags & COL_COMPLETE) != 0, .nev = nev};
+	if (p != e)
+		return -1;
+	for (uint32_t i = 0; i < nk; i++)
+		cr->c[i].dict = cr->f + (uintptr_t)cr->c[i].dict;
+	if ((size_t)nk * nev > cr->cap_codes) {
+		cr->cap_codes = (size_t)nk * nev;
+		free(cr->codes);
+		cr->codes = sl_malloc(cr->cap_codes);
+	}
+	cr->cs = (struct ag_columns){.c = cr->c,
+	                             .n = nk,
+	                             .complete = (flags & COL_COMPLETE) != 0,
+	                             .nev = nev,
+	                             .load = col_load,
+	                             .ud = cr};
 	size_t nw = (nev + 63) / 64;
 	if (nw > cr->cap_w) {
 		cr->cap_w = nw;
@@ -604,20 +703,30 @@ static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t n
 	return 0;
 }
 
-/* Reads, inflates and decodes the columns of block b into cr. Returns 0 or
- * -1. */
+/* Reads block b's column section and decodes its directory into cr (codes
+ * are unpacked when a query needs them). Returns 0 or -1. */
 static int block_columns(const struct ag_block *b, struct colread *cr)
 {
-	sl_buf_reset(&cr->z);
-	sl_buf_reset(&cr->raw);
-	char *zp = sl_buf_reserve(&cr->z, b->col_len);
-	char *rp = sl_buf_reserve(&cr->raw, b->col_raw);
-	if (read_all(b->seg->fd, zp, b->col_len, b->off + BLK_HDR + b->bloom_len))
+	sl_buf_reset(&cr->sec);
+	uint8_t *sp = (uint8_t *)sl_buf_reserve(&cr->sec, (size_t)b->col_len + 1);
+	if (b->col_raw > b->col_len ||
+	    read_all(b->seg->fd, sp, b->col_len, b->off + BLK_HDR + b->bloom_len))
 		return -1;
-	uLongf rl = b->col_raw;
-	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, b->col_len) != Z_OK || rl != b->col_raw)
+	sp[b->col_len] = 0; /* for unpacking codes two bytes at a time */
+	cr->streams = sp + b->col_raw;
+	cr->streams_len = b->col_len - b->col_raw;
+	return col_decode(cr, sp, b->col_raw, b->count);
+}
+
+/* block_columns, and every column's codes inflated and checked. */
+static int block_columns_check(const struct ag_block *b, struct colread *cr)
+{
+	if (block_columns(b, cr))
 		return -1;
-	return col_decode(cr, (const uint8_t *)rp, rl, b->count);
+	for (size_t i = 0; i < cr->cs.n; i++)
+		if (cr->c[i].is_col && col_load(cr, &cr->c[i]))
+			return -1;
+	return 0;
 }
 
 /* ================================================================== */
@@ -941,7 +1050,7 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 		return -1;
 	r->n = 0;
 	if (block_read(b, z, raw) || raw_each(b, raw->data, recover_event, r) ||
-	    (b->col_len && block_columns(b, &r->cols)))
+	    (b->col_len && block_columns_check(b, &r->cols)))
 		return -1;
 	return 0;
 }
@@ -1326,9 +1435,10 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		col_event(&fb->cb, (uint32_t)(i - a), g->pend.data + p->off, p->len);
 	}
 	sl_buf_commit(raw, rl);
-	col_write(&fb->cb, &fb->cols);
-	size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
-	uLongf zl = compressBound((uLong)rl), cl = fb->cols.len ? compressBound(fb->cols.len) : 0;
+	uint32_t col_dir;
+	col_write(&fb->cb, &fb->cols, &col_dir);
+	size_t blen = ag_bloom_size(hs->n, BLOOM_BITS), cl = fb->cols.len;
+	uLongf zl = compressBound((uLong)rl);
 	sl_buf_reset(out);
 	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + blen + cl + zl);
 	memset(o, 0, BLK_HDR + blen);
@@ -1336,8 +1446,7 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		if (hs->v[i])
 			ag_bloom_add(o + BLK_HDR, blen, hs->v[i]);
 	if (cl)
-		compress2(o + BLK_HDR + blen, &cl, (const Bytef *)fb->cols.data, fb->cols.len,
-		          s->o.level);
+		memcpy(o + BLK_HDR + blen, fb->cols.data, cl);
 	compress2(o + BLK_HDR + blen + cl, &zl, r, (uLong)rl, s->o.level);
 	put32(o, BLK_MAGIC);
 	put32(o + 8, crc(o + BLK_HDR, blen + cl + zl));
@@ -1348,7 +1457,7 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 	put32(o + 28, (uint32_t)cl);
 	put64(o + 32, (uint64_t)tmin);
 	put64(o + 40, (uint64_t)tmax);
-	put32(o + 48, (uint32_t)fb->cols.len);
+	put32(o + 48, col_dir);
 	put32(o + 4, crc(o + 8, BLK_HDR - 8));
 	sl_buf_commit(out, BLK_HDR + blen + cl + zl);
 }
@@ -1643,13 +1752,15 @@ struct scan_cols {
 static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, struct scan_cols *k)
 {
 	const struct ag_columns *cs = &k->cr.cs;
-	const struct ag_column *byc = NULL;
+	struct ag_column *byc = NULL;
 	if (c->by) {
 		for (size_t i = 0; i < cs->n && !byc; i++)
 			if (!strcmp(cs->c[i].key, c->by))
 				byc = &cs->c[i];
 		if (byc ? !byc->is_col : !cs->complete)
 			return 0;
+		if (byc && !byc->codes && col_load(&k->cr, byc))
+			return -1;
 	}
 	const struct ag_scan *sc = c->sc;
 	int times =
@@ -1662,14 +1773,30 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 		if (block_times(b, &k->ents, k->t))
 			return -1;
 	}
-	for (uint32_t i = 0; i < b->count && !c->stop; i++) {
-		if (!bit(k->cr.yes, i) || (times && !in_time(sc, k->t[i])))
+	uint64_t per[256] = {0}; /* without times: events per code of by */
+	for (size_t w = 0; w < (b->count + 63) / 64 && !c->stop; w++) {
+		uint64_t m = k->cr.yes[w];
+		if (!times && !byc) {
+			per[0] += (uint64_t)__builtin_popcountll(m);
 			continue;
-		const struct ag_field *f =
-		    byc && byc->codes[i] ? &byc->dict[byc->codes[i] - 1] : NULL;
-		if (c->count(c->count_ud, times ? k->t[i] : 0, f))
-			c->stop = 1;
+		}
+		for (; m && !c->stop; m &= m - 1) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(m);
+			uint8_t code = byc ? byc->codes[i] : 0;
+			if (!times) {
+				per[code]++;
+				continue;
+			}
+			if (!in_time(sc, k->t[i]))
+				continue;
+			if (c->count(c->count_ud, 1, k->t[i], code ? &byc->dict[code - 1] : NULL))
+				c->stop = 1;
+		}
 	}
+	for (size_t code = 0; code < 256 && !c->stop; code++)
+		if (per[code] &&
+		    c->count(c->count_ud, per[code], 0, code ? &byc->dict[code - 1] : NULL))
+			c->stop = 1;
 	return 1;
 }
 
@@ -1784,7 +1911,7 @@ static int count_event(void *ud, const char *line, size_t len, int64_t t, const 
 	for (size_t i = 0; c->by && ev && i < ev->n && !f; i++)
 		if (!strcmp(ev->f[i].key, c->by))
 			f = &ev->f[i];
-	return c->count(c->count_ud, t, f);
+	return c->count(c->count_ud, 1, t, f);
 }
 
 int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_count_fn fn, void *ud)

@@ -32,7 +32,7 @@ struct ag_block {
 	struct ag_segment *seg;
 	uint64_t off; /* of the block header in the segment file */
 	uint32_t count, raw_len, zlen, bloom_len;
-	uint32_t col_len, col_raw; /* the column section, compressed and raw; 0: none */
+	uint32_t col_len, col_raw; /* the column section and its directory; 0: none */
 	int64_t tmin, tmax;
 };
 
@@ -157,10 +157,10 @@ struct ag_scan {
  * Returns 0, or -1 on a read error (logged). Any thread. */
 int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud);
 
-/* Called for each event a count matches: its time (0 for events answered
- * from columns unless sc->need_time) and its first value of the by field
- * (NULL: it has none, or no by field was asked). Return 1 to stop. */
-typedef int (*ag_count_fn)(void *ud, int64_t time_ns, const struct ag_field *by);
+/* Called for n events a count matches (n > 1 only for events answered from
+ * columns): their time (0 then, unless sc->need_time) and their first value
+ * of the by field (NULL: none, or no by field was asked). Return 1 to stop. */
+typedef int (*ag_count_fn)(void *ud, uint64_t n, int64_t time_ns, const struct ag_field *by);
 
 /* Like ag_store_scan, for counts: a block whose columns answer the query
  * (and hold the by field, when by is not NULL) is counted from them

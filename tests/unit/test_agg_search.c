@@ -399,7 +399,7 @@ struct tally {
 	int64_t t0;
 };
 
-static void tally_add(struct tally *t, const char *k, int64_t time_ns, int with_time)
+static void tally_add(struct tally *t, const char *k, uint64_t n, int64_t time_ns, int with_time)
 {
 	size_t i = 0;
 	while (i < t->nk && strcmp(t->key[i], k))
@@ -407,12 +407,12 @@ static void tally_add(struct tally *t, const char *k, int64_t time_ns, int with_
 	cr_assert_lt(i, NBY * 4);
 	if (i == t->nk)
 		snprintf(t->key[t->nk++], sizeof t->key[0], "%s", k);
-	t->n[i]++;
-	t->total++;
+	t->n[i] += n;
+	t->total += n;
 	if (with_time) {
 		int64_t d = (time_ns - t->t0) / (86400LL * 1000000000LL);
 		cr_assert(d >= 0 && d < 6, "time %lld out of the days", (long long)time_ns);
-		t->day[d]++;
+		t->day[d] += n;
 	}
 }
 
@@ -429,7 +429,7 @@ struct count_ud {
 	int with_time;
 };
 
-static int count_cb(void *ud, int64_t time_ns, const struct ag_field *by)
+static int count_cb(void *ud, uint64_t n, int64_t time_ns, const struct ag_field *by)
 {
 	struct count_ud *c = ud;
 	char k[16];
@@ -437,7 +437,7 @@ static int count_cb(void *ud, int64_t time_ns, const struct ag_field *by)
 		snprintf(k, sizeof k, "%d%.*s", (int)by->type, (int)by->vlen, by->val);
 	else
 		snprintf(k, sizeof k, "null");
-	tally_add(c->t, k, time_ns, c->with_time);
+	tally_add(c->t, k, n, time_ns, c->with_time);
 	return 0;
 }
 
@@ -506,7 +506,7 @@ static void run_seed(uint64_t seed, size_t block_size)
 				char bk[16];
 				order[nwant++] = i;
 				brute_by(by, &evs[i], bk);
-				tally_add(&tw, bk, evs[i].t, with_time);
+				tally_add(&tw, bk, 1, evs[i].t, with_time);
 			}
 		}
 		struct ag_scan cs = {.q = n, .from = from, .until = until, .need_time = with_time};
