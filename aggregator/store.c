@@ -33,7 +33,10 @@
 #define IDX_MAGIC1    0x31584c53u /* "SLX1": its blocks are SLB1 */
 #define BLK_HDR       64
 #define IDX_HDR       64
-#define IDX_ENT       48
+#define IDX_ENT       56
+#define IDX_ENT1      48           /* SLX1 */
+#define FRAME_RAW     (256u << 10) /* raw bytes of events per frame */
+#define FRAME_ENT     16
 #define EV_ENT        12 /* per event in a block's raw data: i64 time, u32 len */
 #define BLOOM_BITS    10
 #define ID_BLOOM_BITS 16
@@ -794,6 +797,7 @@ static void hdr_decode(const uint8_t *h, struct ag_block *b)
 	b->tmin = (int64_t)get64(h + 32);
 	b->tmax = (int64_t)get64(h + 40);
 	b->col_raw = get32(h + 48);
+	b->nframes = get32(h + 52);
 }
 
 /* Bytes of a block's body: filter, columns, events. */
@@ -864,6 +868,7 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 		put64(p + 32, (uint64_t)b->tmax);
 		put32(p + 40, b->col_len);
 		put32(p + 44, b->col_raw);
+		put32(p + 48, b->nframes);
 		p += IDX_ENT;
 	}
 	qsort(ids, nids, 16, id_pair_cmp);
@@ -927,22 +932,23 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		goto bad;
 	uint32_t nb = get32(m + 8);
 	uint64_t nids = get64(m + 16), blen = get64(m + 24);
+	size_t ent = get32(m) == IDX_MAGIC1 ? IDX_ENT1 : IDX_ENT;
 	if ((get32(m) != IDX_MAGIC && get32(m) != IDX_MAGIC1) ||
 	    get32(m + 4) != crc(m + 8, IDX_HDR - 8) ||
-	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * IDX_ENT + nids * 16 + blen ||
-	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * IDX_ENT))
+	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * ent + nids * 16 + blen ||
+	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * ent))
 		goto bad;
 	close(fd);
 	g->map = m;
 	g->map_len = (size_t)st.st_size;
 	s->disk_bytes += g->map_len;
-	g->ids = m + IDX_HDR + (size_t)nb * IDX_ENT;
+	g->ids = m + IDX_HDR + (size_t)nb * ent;
 	g->nids = nids;
 	g->id_bloom = g->ids + nids * 16;
 	g->id_bloom_len = (size_t)blen;
 	g->sealed = 1;
 	for (uint32_t i = 0; i < nb; i++) {
-		const uint8_t *e = m + IDX_HDR + (size_t)i * IDX_ENT;
+		const uint8_t *e = m + IDX_HDR + (size_t)i * ent;
 		struct ag_block b = {
 		    .off = get64(e),
 		    .count = get32(e + 8),
@@ -953,6 +959,7 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		    .tmax = (int64_t)get64(e + 32),
 		    .col_len = get32(e + 40),
 		    .col_raw = get32(e + 44),
+		    .nframes = ent == IDX_ENT ? get32(e + 48) : 0,
 		};
 		block_add(s, g, &b);
 		g->size = b.off + BLK_HDR + body_len(&b);
@@ -967,36 +974,94 @@ bad:
 	return -1;
 }
 
-/* Reads and inflates block b into raw (reset first). Returns 0 or -1. */
-static int block_read(const struct ag_block *b, struct sl_buf *z, struct sl_buf *raw)
+/* One independently compressed frame of a block's events. */
+struct frame {
+	uint32_t first, count; /* its events: first .. first + count - 1 of the block */
+	uint32_t raw_len, zlen, bloom_len;
+	uint64_t off; /* of its filter; the zlib stream follows */
+	int may;      /* scan: its filter lets the query match */
+};
+
+/* Reads the frame table of block b into *fr (grown; the caller frees it).
+ * A block of the first format (no frame table) is one frame. Returns the
+ * number of frames, or -1 when the table does not fit the block. */
+static long block_frames(const struct ag_block *b, struct frame **fr, size_t *cap)
+{
+	size_t nf = b->nframes ? b->nframes : 1;
+	if (nf > *cap) {
+		*cap = nf;
+		*fr = sl_realloc(*fr, nf * sizeof **fr);
+	}
+	if (!b->nframes) {
+		(*fr)[0] = (struct frame){.count = b->count,
+		                          .raw_len = b->raw_len,
+		                          .zlen = b->zlen,
+		                          .bloom_len = b->bloom_len,
+		                          .off = b->off + BLK_HDR + b->col_len};
+		return 1;
+	}
+	uint8_t small[64 * FRAME_ENT], *t = nf <= 64 ? small : sl_malloc(nf * FRAME_ENT);
+	uint64_t at = b->off + BLK_HDR + b->bloom_len + b->col_len,
+	         end = b->off + BLK_HDR + body_len(b);
+	long rc = -1;
+	if (at + nf * FRAME_ENT > end || read_all(b->seg->fd, t, nf * FRAME_ENT, at))
+		goto out;
+	uint64_t off = at + nf * FRAME_ENT;
+	uint32_t first = 0;
+	for (size_t i = 0; i < nf; i++) {
+		const uint8_t *e = t + i * FRAME_ENT;
+		struct frame *f = &(*fr)[i];
+		*f = (struct frame){.first = first,
+		                    .count = get32(e),
+		                    .raw_len = get32(e + 4),
+		                    .zlen = get32(e + 8),
+		                    .bloom_len = get32(e + 12),
+		                    .off = off};
+		off += (uint64_t)f->bloom_len + f->zlen;
+		if (f->count > b->count - first || off > end)
+			goto out;
+		first += f->count;
+	}
+	if (first == b->count && off == end)
+		rc = (long)nf;
+out:
+	if (t != small)
+		free(t);
+	return rc;
+}
+
+/* Reads and inflates frame f of a block of segment g into raw (reset
+ * first). Returns 0 or -1. */
+static int frame_read(const struct ag_segment *g, const struct frame *f, struct sl_buf *z,
+                      struct sl_buf *raw)
 {
 	sl_buf_reset(z);
 	sl_buf_reset(raw);
-	char *zp = sl_buf_reserve(z, b->zlen);
-	char *rp = sl_buf_reserve(raw, b->raw_len);
-	if (read_all(b->seg->fd, zp, b->zlen, b->off + BLK_HDR + b->bloom_len + b->col_len))
+	char *zp = sl_buf_reserve(z, f->zlen);
+	char *rp = sl_buf_reserve(raw, f->raw_len);
+	if (read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
 		return -1;
-	uLongf rl = b->raw_len;
-	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, b->zlen) != Z_OK || rl != b->raw_len)
+	uLongf rl = f->raw_len;
+	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, f->zlen) != Z_OK || rl != f->raw_len)
 		return -1;
 	sl_buf_commit(raw, rl);
 	return 0;
 }
 
-/* Calls fn(ud, time, line, len) for each event of a block's raw data.
- * Returns 0, or -1 if the data is inconsistent. */
-static int raw_each(const struct ag_block *b, const char *raw,
+/* Calls fn(ud, time, line, len, i) for each event of a frame's raw data,
+ * i its number in the block. Returns 0, or -1 if the data is inconsistent. */
+static int raw_each(const struct frame *f, const char *raw,
                     int (*fn)(void *, int64_t, const char *, size_t, uint32_t), void *ud)
 {
-	uint64_t off = (uint64_t)b->count * EV_ENT;
-	if (off > b->raw_len)
+	uint64_t off = (uint64_t)f->count * EV_ENT;
+	if (off > f->raw_len)
 		return -1;
-	for (uint32_t i = 0; i < b->count; i++) {
+	for (uint32_t i = 0; i < f->count; i++) {
 		const uint8_t *e = (const uint8_t *)raw + (size_t)i * EV_ENT;
 		uint32_t len = get32(e + 8);
-		if (off + len > b->raw_len)
+		if (off + len > f->raw_len)
 			return -1;
-		if (fn(ud, (int64_t)get64(e), raw + off, len, i))
+		if (fn(ud, (int64_t)get64(e), raw + off, len, f->first + i))
 			return 0;
 		off += len;
 	}
@@ -1008,6 +1073,8 @@ struct recover_ud {
 	size_t n, cap;
 	struct ag_event ev;
 	struct colread cols;
+	struct frame *fr;
+	size_t cap_fr;
 };
 
 /* Collects an event's id (the vector grows; seg_recover frees it). */
@@ -1049,9 +1116,13 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 	    get32(h + 8) != crc(bp, (size_t)blen))
 		return -1;
 	r->n = 0;
-	if (block_read(b, z, raw) || raw_each(b, raw->data, recover_event, r) ||
-	    (b->col_len && block_columns_check(b, &r->cols)))
+	long nf = block_frames(b, &r->fr, &r->cap_fr);
+	if (nf < 0 || (b->col_len && block_columns_check(b, &r->cols)))
 		return -1;
+	for (long i = 0; i < nf; i++)
+		if (frame_read(g, &r->fr[i], z, raw) ||
+		    raw_each(&r->fr[i], raw->data, recover_event, r))
+			return -1;
 	return 0;
 }
 
@@ -1130,6 +1201,7 @@ out:
 	free(r.ids);
 	ag_event_free(&r.ev);
 	colread_free(&r.cols);
+	free(r.fr);
 	return rc;
 }
 
@@ -1398,68 +1470,88 @@ static void hset_add(struct hset *hs, uint64_t h)
 
 /* Scratch of ag_store_flush, kept from block to block. */
 struct flush_buf {
-	struct sl_buf out, raw, cols;
+	struct sl_buf out, raw, cols, frames, table;
 	struct hset hs;
 	struct colbuild cb;
 };
 
 /* Builds block bytes for pending events [a, b) of g into fb->out (header
- * and body). */
+ * and body: columns, frame table, frames of at most FRAME_RAW raw bytes,
+ * each its filter and its zlib stream). */
 static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size_t b,
                         struct flush_buf *fb)
 {
-	struct sl_buf *out = &fb->out, *raw = &fb->raw;
+	struct sl_buf *out = &fb->out, *raw = &fb->raw, *fr = &fb->frames;
 	struct hset *hs = &fb->hs;
-	sl_buf_reset(raw);
-	size_t n = b - a, rl = n * EV_ENT;
-	for (size_t i = a; i < b; i++)
-		rl += g->pe[i].len;
-	uint8_t *r = (uint8_t *)sl_buf_reserve(raw, rl);
-	uint8_t *lp = r + n * EV_ENT;
-	colbuild_reset(&fb->cb, n);
+	size_t n = b - a, nf = 0;
+	uint64_t raw_total = 0;
 	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
-	memset(hs->v, 0, hs->cap * sizeof *hs->v);
-	hs->n = 0;
-	for (size_t i = a; i < b; i++) {
-		const struct ag_pending *p = &g->pe[i];
-		put64(r + (i - a) * EV_ENT, (uint64_t)p->time_ns);
-		put32(r + (i - a) * EV_ENT + 8, p->len);
-		memcpy(lp, g->pend.data + p->off, p->len);
-		lp += p->len;
-		if (p->time_ns < tmin)
-			tmin = p->time_ns;
-		if (p->time_ns > tmax)
-			tmax = p->time_ns;
-		for (uint32_t k = 0; k < p->nkeys; k++)
-			hset_add(hs, g->keys[p->key0 + k]);
-		col_event(&fb->cb, (uint32_t)(i - a), g->pend.data + p->off, p->len);
+	colbuild_reset(&fb->cb, n);
+	sl_buf_reset(fr);
+	sl_buf_reset(&fb->table);
+	for (size_t f0 = a, f1; f0 < b; f0 = f1) {
+		size_t bytes = 0;
+		for (f1 = f0; f1 < b && (f1 == f0 || bytes + g->pe[f1].len <= FRAME_RAW); f1++)
+			bytes += g->pe[f1].len;
+		size_t fn = f1 - f0, rl = fn * EV_ENT + bytes;
+		sl_buf_reset(raw);
+		uint8_t *r = (uint8_t *)sl_buf_reserve(raw, rl);
+		uint8_t *lp = r + fn * EV_ENT;
+		memset(hs->v, 0, hs->cap * sizeof *hs->v);
+		hs->n = 0;
+		for (size_t i = f0; i < f1; i++) {
+			const struct ag_pending *p = &g->pe[i];
+			put64(r + (i - f0) * EV_ENT, (uint64_t)p->time_ns);
+			put32(r + (i - f0) * EV_ENT + 8, p->len);
+			memcpy(lp, g->pend.data + p->off, p->len);
+			lp += p->len;
+			if (p->time_ns < tmin)
+				tmin = p->time_ns;
+			if (p->time_ns > tmax)
+				tmax = p->time_ns;
+			for (uint32_t k = 0; k < p->nkeys; k++)
+				hset_add(hs, g->keys[p->key0 + k]);
+			col_event(&fb->cb, (uint32_t)(i - a), g->pend.data + p->off, p->len);
+		}
+		size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
+		uLongf zl = compressBound((uLong)rl);
+		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + zl);
+		memset(o, 0, blen);
+		for (size_t i = 0; i < hs->cap; i++)
+			if (hs->v[i])
+				ag_bloom_add(o, blen, hs->v[i]);
+		compress2(o + blen, &zl, r, (uLong)rl, s->o.level);
+		sl_buf_commit(fr, blen + zl);
+		buf_u32(&fb->table, (uint32_t)fn);
+		buf_u32(&fb->table, (uint32_t)rl);
+		buf_u32(&fb->table, (uint32_t)zl);
+		buf_u32(&fb->table, (uint32_t)blen);
+		raw_total += rl;
+		nf++;
 	}
-	sl_buf_commit(raw, rl);
 	uint32_t col_dir;
 	col_write(&fb->cb, &fb->cols, &col_dir);
-	size_t blen = ag_bloom_size(hs->n, BLOOM_BITS), cl = fb->cols.len;
-	uLongf zl = compressBound((uLong)rl);
+	size_t cl = fb->cols.len, zl = fb->table.len + fr->len;
 	sl_buf_reset(out);
-	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + blen + cl + zl);
-	memset(o, 0, BLK_HDR + blen);
-	for (size_t i = 0; i < hs->cap; i++)
-		if (hs->v[i])
-			ag_bloom_add(o + BLK_HDR, blen, hs->v[i]);
+	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + cl + zl);
+	memset(o, 0, BLK_HDR);
 	if (cl)
-		memcpy(o + BLK_HDR + blen, fb->cols.data, cl);
-	compress2(o + BLK_HDR + blen + cl, &zl, r, (uLong)rl, s->o.level);
+		memcpy(o + BLK_HDR, fb->cols.data, cl);
+	memcpy(o + BLK_HDR + cl, fb->table.data, fb->table.len);
+	memcpy(o + BLK_HDR + cl + fb->table.len, fr->data, fr->len);
 	put32(o, BLK_MAGIC);
-	put32(o + 8, crc(o + BLK_HDR, blen + cl + zl));
+	put32(o + 8, crc(o + BLK_HDR, cl + zl));
 	put32(o + 12, (uint32_t)n);
-	put32(o + 16, (uint32_t)rl);
+	put32(o + 16, (uint32_t)raw_total);
 	put32(o + 20, (uint32_t)zl);
-	put32(o + 24, (uint32_t)blen);
+	put32(o + 24, 0); /* the filters are the frames' */
 	put32(o + 28, (uint32_t)cl);
 	put64(o + 32, (uint64_t)tmin);
 	put64(o + 40, (uint64_t)tmax);
 	put32(o + 48, col_dir);
+	put32(o + 52, (uint32_t)nf);
 	put32(o + 4, crc(o + 8, BLK_HDR - 8));
-	sl_buf_commit(out, BLK_HDR + blen + cl + zl);
+	sl_buf_commit(out, BLK_HDR + cl + zl);
 }
 
 int ag_store_flush(struct ag_store *s)
@@ -1534,6 +1626,8 @@ out:
 	sl_buf_free(&fb->out);
 	sl_buf_free(&fb->raw);
 	sl_buf_free(&fb->cols);
+	sl_buf_free(&fb->frames);
+	sl_buf_free(&fb->table);
 	free(fb->hs.v);
 	colbuild_free(&fb->cb);
 	free(fb);
@@ -1622,19 +1716,20 @@ out:
 /* ================================================================== */
 
 struct bloom_probe {
-	const struct ag_block *b;
+	int fd;
+	const struct frame *f;
 	int err;
 };
 
-/* Tests one key against a block's filter with one 64-byte read. */
+/* Tests one key against a frame's filter with one 64-byte read. */
 static int probe(void *ud, uint64_t h)
 {
 	struct bloom_probe *p = ud;
 	uint8_t blk[AG_BLOOM_BLOCK];
-	if (!p->b->bloom_len)
+	if (!p->f->bloom_len)
 		return 1;
-	size_t at = ag_bloom_block_of(p->b->bloom_len, h);
-	if (read_all(p->b->seg->fd, blk, sizeof blk, p->b->off + BLK_HDR + at)) {
+	size_t at = ag_bloom_block_of(p->f->bloom_len, h);
+	if (read_all(p->fd, blk, sizeof blk, p->f->off + at)) {
 		p->err = 1;
 		return 1;
 	}
@@ -1665,6 +1760,21 @@ static int in_time(const struct ag_scan *sc, int64_t t)
 static int bit(const uint64_t *b, uint32_t i)
 {
 	return (int)(b[i / 64] >> (i % 64)) & 1;
+}
+
+/* 1 if any of bits first .. first + n - 1 of b is set. */
+static int bits_any(const uint64_t *b, uint32_t first, uint32_t n)
+{
+	for (uint32_t i = first; i < first + n;) {
+		if (i % 64 == 0 && i + 64 <= first + n) {
+			if (b[i / 64])
+				return 1;
+			i += 64;
+		} else if (bit(b, i++)) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
@@ -1703,12 +1813,13 @@ static int newest_block_first(const void *a, const void *b)
 	return x < y ? 1 : -1;
 }
 
-/* Reads the times of block b's events into t (b->count of them): inflates
- * only the entry table at the start of its events. Returns 0 or -1. */
-static int block_times(const struct ag_block *b, struct sl_buf *ents, int64_t *t)
+/* Reads the times of frame f's events into t + f->first: inflates only the
+ * entry table at the start of its events. Returns 0 or -1. */
+static int frame_times(const struct ag_segment *g, const struct frame *f, struct sl_buf *ents,
+                       int64_t *t)
 {
-	size_t need = (size_t)b->count * EV_ENT;
-	uint64_t at = b->off + BLK_HDR + b->bloom_len + b->col_len, left = b->zlen;
+	size_t need = (size_t)f->count * EV_ENT;
+	uint64_t at = f->off + f->bloom_len, left = f->zlen;
 	uint8_t in[16384];
 	z_stream zs = {0};
 	sl_buf_reset(ents);
@@ -1719,7 +1830,7 @@ static int block_times(const struct ag_block *b, struct sl_buf *ents, int64_t *t
 	while (zs.avail_out) {
 		if (!zs.avail_in) {
 			size_t k = left < sizeof in ? (size_t)left : sizeof in;
-			if (!k || read_all(b->seg->fd, in, k, at))
+			if (!k || read_all(g->fd, in, k, at))
 				break;
 			at += k;
 			left -= k;
@@ -1732,17 +1843,19 @@ static int block_times(const struct ag_block *b, struct sl_buf *ents, int64_t *t
 	}
 	int rc = zs.avail_out ? -1 : 0;
 	inflateEnd(&zs);
-	for (uint32_t i = 0; !rc && i < b->count; i++)
-		t[i] = (int64_t)get64((const uint8_t *)ents->data + (size_t)i * EV_ENT);
+	for (uint32_t i = 0; !rc && i < f->count; i++)
+		t[f->first + i] = (int64_t)get64((const uint8_t *)ents->data + (size_t)i * EV_ENT);
 	return rc;
 }
 
-/* Scratch of a scan's column reads. */
+/* Scratch of a scan's column and frame reads. */
 struct scan_cols {
 	struct colread cr;
 	struct sl_buf ents;
 	int64_t *t;
 	size_t cap_t;
+	struct frame *fr;
+	size_t nf, cap_fr;
 };
 
 /* Counts the events of block b its columns say match (cs->yes, all of them
@@ -1770,8 +1883,9 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 			k->cap_t = b->count;
 			k->t = sl_realloc(k->t, k->cap_t * sizeof *k->t);
 		}
-		if (block_times(b, &k->ents, k->t))
-			return -1;
+		for (size_t f = 0; f < k->nf; f++)
+			if (frame_times(b->seg, &k->fr[f], &k->ents, k->t))
+				return -1;
 	}
 	uint64_t per[256] = {0}; /* without times: events per code of by */
 	for (size_t w = 0; w < (b->count + 63) / 64 && !c->stop; w++) {
@@ -1841,18 +1955,18 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 			sc->blocks_skipped += keep - i;
 			break;
 		}
-		struct bloom_probe p = {.b = b};
-		if (!ag_query_may_match(sc->q, probe, &p) && !p.err) {
-			sc->blocks_skipped++;
-			continue;
-		}
+		long nf = block_frames(b, &k.fr, &k.cap_fr);
+		if (nf < 0)
+			goto bad;
+		k.nf = (size_t)nf;
 		c->yes = c->maybe = NULL;
+		size_t sure = 0;
 		if (b->col_len) {
 			if (block_columns(b, &k.cr))
 				goto bad;
 			ag_query_columns(sc->q, &k.cr.cs, k.cr.yes, k.cr.maybe);
-			size_t nw = (b->count + 63) / 64, w, any = 0, sure = 1;
-			for (w = 0; w < nw; w++) {
+			size_t nw = (b->count + 63) / 64, w, any = 0;
+			for (sure = 1, w = 0; w < nw; w++) {
 				any |= k.cr.maybe[w] != 0;
 				sure &= k.cr.maybe[w] == k.cr.yes[w];
 			}
@@ -1871,9 +1985,26 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 			c->yes = k.cr.yes;
 			c->maybe = k.cr.maybe;
 		}
+		/* the frames' filters, for frames where the columns left doubt */
+		int any_frame = 0;
+		for (size_t f = 0; f < k.nf; f++) {
+			struct frame *fr = &k.fr[f];
+			fr->may = !c->maybe || bits_any(c->maybe, fr->first, fr->count);
+			if (fr->may && !sure) {
+				struct bloom_probe p = {.fd = b->seg->fd, .f = fr};
+				fr->may = ag_query_may_match(sc->q, probe, &p) || p.err;
+			}
+			any_frame |= fr->may;
+		}
+		if (!any_frame) {
+			sc->blocks_skipped++;
+			continue;
+		}
 		sc->blocks_read++;
-		if (block_read(b, &z, &raw) || raw_each(b, raw.data, visit, c))
-			goto bad;
+		for (size_t f = 0; f < k.nf && !c->stop; f++)
+			if (k.fr[f].may && (frame_read(b->seg, &k.fr[f], &z, &raw) ||
+			                    raw_each(&k.fr[f], raw.data, visit, c)))
+				goto bad;
 		continue;
 	bad:
 		sl_error("%s: block at %llu cannot be read", b->seg->path,
@@ -1890,6 +2021,7 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 	colread_free(&k.cr);
 	sl_buf_free(&k.ents);
 	free(k.t);
+	free(k.fr);
 	ag_event_free(&c->ev);
 	ag_prefilter_free(&c->pf);
 	return rc;

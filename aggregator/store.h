@@ -33,6 +33,7 @@ struct ag_block {
 	uint64_t off; /* of the block header in the segment file */
 	uint32_t count, raw_len, zlen, bloom_len;
 	uint32_t col_len, col_raw; /* the column section and its directory; 0: none */
+	uint32_t nframes;          /* 0: one frame, the first format's body */
 	int64_t tmin, tmax;
 };
 

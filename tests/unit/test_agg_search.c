@@ -6,7 +6,8 @@
  * events, and the same counts (totals, by a field, per day; some queries in
  * a time window). Small blocks make every field a column (even message:
  * words are then answered from the columns); larger ones leave message and
- * latency out (words are read from the events, the rest from columns).
+ * latency out (words are read from the events, the rest from columns); the
+ * largest is one block of two frames.
  * Runs a fixed seed and a random one (printed on failure; set SLUICE_SEED
  * to replay one).
  */
@@ -577,6 +578,7 @@ Test(agg_search, fixed_seed, .timeout = 240)
 {
 	run_seed(12345, 2048);
 	run_seed(12345, 64 << 10);
+	run_seed(12345, 1 << 20); /* one block of two frames */
 }
 
 Test(agg_search, random_seed, .timeout = 240)
@@ -588,4 +590,5 @@ Test(agg_search, random_seed, .timeout = 240)
 	        (unsigned long long)seed);
 	run_seed(seed, 2048);
 	run_seed(seed, 64 << 10);
+	run_seed(seed, 1 << 20);
 }
