@@ -73,9 +73,10 @@ int ag_query_match(const struct ag_qnode *n, yajl_val ev);
  * everything (a `*` query): lets a scan skip parsing. */
 int ag_query_is_all(const struct ag_qnode *n);
 
-/* The columns of one block (docs/storage.md, "Columns"): every field name
- * its events have (when complete), and for fields with one scalar value per
- * event and few distinct values, those values and one code per event. */
+/* The columns of one block (docs/storage.md, "The columns of a block"):
+ * every field name its events have (when complete), and for fields with one
+ * scalar value per event and few distinct values, those values and one code
+ * per event. */
 struct ag_column {
 	const char *key; /* NUL-terminated */
 	size_t klen;
@@ -108,8 +109,8 @@ void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uin
                       uint64_t *maybe);
 
 /* Index keys: every key ag_index_keys gives for an event is put in its
- * block's filter; ag_query_may_match asks the filter (through test) for
- * the keys a match would need and returns 0 only if no event of the block
+ * frame's filter; ag_query_may_match asks the filter (through test) for
+ * the keys a match would need and returns 0 only if no event of the frame
  * can match. */
 void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud);
 int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h), void *ud);

@@ -2,7 +2,9 @@
  * store — segments, blocks, recovery, id filters, scans.
  *
  * A segment file (.seg) is a sequence of blocks, each a 64-byte header and a
- * body: the block's token filter, then the zlib-compressed events. A sealed
+ * body: the block's columns (fields with few values: a directory and
+ * bit-packed codes per event), a frame table, and frames of at most 256 KiB
+ * of events, each its token filter and its zlib stream. A sealed
  * segment also has an index file (.idx, written once: temp file, fsync,
  * rename): the block table, the sorted ids of its events and an id filter.
  * See docs/storage.md.
@@ -286,7 +288,7 @@ struct colkey {
 	uint8_t *codes; /* per event */
 };
 
-/* Builds the columns of one block; reused from block to block, freed by
+/* Builds the columns of one block as its events arrive; freed by
  * colbuild_free. */
 struct colbuild {
 	struct colkey *k;
@@ -297,13 +299,13 @@ struct colbuild {
 	uint32_t ktab[2 * COL_KEYS]; /* hash -> 1 + key */
 	uint32_t *vtab;              /* hash -> 1 + value */
 	size_t vcap;
-	size_t nev;
+	size_t nev, cap_ev; /* events added; room in each key's codes */
 	int broken, partial;
 	uint32_t pos[64]; /* 1 + the key of each field position of the last event */
 	struct ag_event ev;
 };
 
-static void colbuild_reset(struct colbuild *cb, size_t nev)
+static void colbuild_reset(struct colbuild *cb)
 {
 	for (size_t i = 0; i < cb->nk; i++)
 		free(cb->k[i].codes);
@@ -313,13 +315,13 @@ static void colbuild_reset(struct colbuild *cb, size_t nev)
 	if (cb->vtab)
 		memset(cb->vtab, 0, cb->vcap * sizeof *cb->vtab);
 	memset(cb->pos, 0, sizeof cb->pos);
-	cb->nev = nev;
+	cb->nev = cb->cap_ev = 0;
 	cb->broken = cb->partial = 0;
 }
 
 static void colbuild_free(struct colbuild *cb)
 {
-	colbuild_reset(cb, 0);
+	colbuild_reset(cb);
 	free(cb->k);
 	free(cb->v);
 	free(cb->vtab);
@@ -358,7 +360,7 @@ static uint32_t col_key(struct colbuild *cb, const char *key, size_t kl, size_t 
 		k->dead = 0;
 		k->ndict = 0;
 		k->last_code = 0;
-		k->codes = sl_calloc(cb->nev ? cb->nev : 1, 1);
+		k->codes = sl_calloc(cb->cap_ev, 1);
 		sl_buf_append(&cb->arena, key, kl);
 		cb->ktab[i] = (uint32_t)++cb->nk;
 	}
@@ -420,15 +422,23 @@ static uint8_t col_code(struct colbuild *cb, uint32_t key, const struct ag_field
 	return k->last_code = (uint8_t)k->ndict;
 }
 
-/* Adds event j (its JSON line) to the columns. */
-static void col_event(struct colbuild *cb, uint32_t j, const char *line, size_t len)
+/* Adds the next event (flattened; NULL: it did not parse) to the columns. */
+static void col_event(struct colbuild *cb, const struct ag_event *ev)
 {
+	uint32_t j = (uint32_t)cb->nev++;
 	if (cb->broken)
 		return;
-	struct ag_event *ev = &cb->ev;
-	if (ag_event_parse(ev, line, len)) {
+	if (!ev) {
 		cb->broken = 1; /* such a block has no columns */
 		return;
+	}
+	if (cb->nev > cb->cap_ev) {
+		size_t cap = cb->cap_ev ? cb->cap_ev * 2 : 256;
+		for (size_t i = 0; i < cb->nk; i++) {
+			cb->k[i].codes = sl_realloc(cb->k[i].codes, cap);
+			memset(cb->k[i].codes + cb->cap_ev, 0, cap - cb->cap_ev);
+		}
+		cb->cap_ev = cap;
 	}
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct ag_field *f = &ev->f[i];
@@ -772,6 +782,17 @@ static struct ag_segment *seg_new(struct ag_store *s, const char *path, const ch
 	return g;
 }
 
+/* Frees the column builders of g's pending events. */
+static void cbs_free(struct ag_segment *g)
+{
+	for (size_t i = 0; i < g->ncb; i++) {
+		colbuild_free(g->cbs[i]);
+		free(g->cbs[i]);
+	}
+	g->ncb = 0;
+	g->cb_bytes = 0;
+}
+
 static void seg_free(struct ag_segment *g)
 {
 	if (g->fd >= 0)
@@ -782,6 +803,8 @@ static void seg_free(struct ag_segment *g)
 	sl_buf_free(&g->pend);
 	free(g->pe);
 	free(g->keys);
+	cbs_free(g);
+	free(g->cbs);
 	free(g->path);
 	free(g);
 }
@@ -1374,6 +1397,7 @@ void ag_store_close(struct ag_store *s)
 			free(s->ring[i].line);
 	free(s->ring);
 	free(s->dir);
+	ag_event_free(&s->add_ev);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
 }
@@ -1401,8 +1425,34 @@ static struct ag_segment *open_segment_for(struct ag_store *s, const char *cls, 
 void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t len,
                   int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys)
 {
+	int bad = ag_event_parse(&s->add_ev, line, len);
+	ag_store_add_event(s, cls, line, len, time_ns, id, keys, nkeys, bad ? NULL : &s->add_ev);
+}
+
+/* The column builder for the next pending event of g, of len bytes: a new
+ * one where ag_store_flush will start a block (owned by g, freed by
+ * cbs_free). */
+static struct colbuild *cb_for(struct ag_store *s, struct ag_segment *g, size_t len)
+{
+	if (!g->ncb || (g->cbs[g->ncb - 1]->nev && g->cb_bytes + len > s->o.block_size)) {
+		if (g->ncb == g->cap_cb) {
+			g->cap_cb = g->cap_cb ? g->cap_cb * 2 : 16;
+			g->cbs = sl_realloc(g->cbs, g->cap_cb * sizeof *g->cbs);
+		}
+		g->cbs[g->ncb++] = sl_calloc(1, sizeof **g->cbs);
+		g->cb_bytes = 0;
+	}
+	g->cb_bytes += len;
+	return g->cbs[g->ncb - 1];
+}
+
+void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, size_t len,
+                        int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
+                        const struct ag_event *ev)
+{
 	pthread_rwlock_wrlock(&s->lock);
 	struct ag_segment *g = open_segment_for(s, cls, day_of(time_ns));
+	col_event(cb_for(s, g, len), ev);
 	idset_add(&g->open_ids, id);
 	if (g->npe == g->cap_pe) {
 		g->cap_pe = g->cap_pe ? g->cap_pe * 2 : 1024;
@@ -1477,16 +1527,26 @@ struct flush_buf {
 
 /* Builds block bytes for pending events [a, b) of g into fb->out (header
  * and body: columns, frame table, frames of at most FRAME_RAW raw bytes,
- * each its filter and its zlib stream). */
+ * each its filter and its zlib stream). cb holds the columns of those
+ * events, built as they came; when it does not (NULL, or other events) the
+ * events are parsed again here. */
 static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size_t b,
-                        struct flush_buf *fb)
+                        const struct colbuild *cb, struct flush_buf *fb)
 {
 	struct sl_buf *out = &fb->out, *raw = &fb->raw, *fr = &fb->frames;
 	struct hset *hs = &fb->hs;
 	size_t n = b - a, nf = 0;
 	uint64_t raw_total = 0;
 	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
-	colbuild_reset(&fb->cb, n);
+	if (!cb || cb->nev != n) {
+		colbuild_reset(&fb->cb);
+		for (size_t i = a; i < b; i++) {
+			int bad =
+			    ag_event_parse(&fb->cb.ev, g->pend.data + g->pe[i].off, g->pe[i].len);
+			col_event(&fb->cb, bad ? NULL : &fb->cb.ev);
+		}
+		cb = &fb->cb;
+	}
 	sl_buf_reset(fr);
 	sl_buf_reset(&fb->table);
 	for (size_t f0 = a, f1; f0 < b; f0 = f1) {
@@ -1511,7 +1571,6 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 				tmax = p->time_ns;
 			for (uint32_t k = 0; k < p->nkeys; k++)
 				hset_add(hs, g->keys[p->key0 + k]);
-			col_event(&fb->cb, (uint32_t)(i - a), g->pend.data + p->off, p->len);
 		}
 		size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
 		uLongf zl = compressBound((uLong)rl);
@@ -1530,7 +1589,7 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		nf++;
 	}
 	uint32_t col_dir;
-	col_write(&fb->cb, &fb->cols, &col_dir);
+	col_write(cb, &fb->cols, &col_dir);
 	size_t cl = fb->cols.len, zl = fb->table.len + fr->len;
 	sl_buf_reset(out);
 	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + cl + zl);
@@ -1578,7 +1637,7 @@ int ag_store_flush(struct ag_store *s)
 			size_t b = a, bytes = 0;
 			while (b < g->npe && (b == a || bytes + g->pe[b].len <= s->o.block_size))
 				bytes += g->pe[b++].len;
-			build_block(s, g, a, b, fb);
+			build_block(s, g, a, b, nb < g->ncb ? g->cbs[nb] : NULL, fb);
 			if (write_all(g->fd, fb->out.data, fb->out.len, off)) {
 				sl_error("%s: write failed: %s", g->path, strerror(errno));
 				free(nbk);
@@ -1603,6 +1662,7 @@ int ag_store_flush(struct ag_store *s)
 		g->size = off;
 		g->npe = 0;
 		g->nkeys = 0;
+		cbs_free(g);
 		sl_buf_reset(&g->pend);
 		g->last_write_ms = sl_mono_ms();
 		pthread_rwlock_unlock(&s->lock);
@@ -1687,7 +1747,7 @@ static int import_first_slice(struct ag_store *s)
 			continue;
 		kv.n = 0;
 		ag_index_keys(&ev, keyvec_add, &kv);
-		ag_store_add(s, "default", line, (size_t)len, t, id, kv.v, kv.n);
+		ag_store_add_event(s, "default", line, (size_t)len, t, id, kv.v, kv.n, &ev);
 		n++;
 		if (s->pending_bytes >= 64u << 20 && ag_store_flush(s))
 			goto out;

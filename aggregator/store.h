@@ -1,6 +1,7 @@
 /*
  * store — the aggregator's event store: time-partitioned segments of
- * checksummed, zlib-compressed blocks with a token filter per block, an id
+ * checksummed blocks (columns of the fields with few values, and
+ * zlib-compressed frames of events with a token filter each), an id
  * filter per segment, and the unflushed events kept in memory
  * (docs/storage.md describes the files).
  *
@@ -26,6 +27,7 @@ struct ag_idset {
 };
 
 struct ag_segment;
+struct colbuild;
 
 /* One compressed block of a segment; immutable once published. */
 struct ag_block {
@@ -69,6 +71,10 @@ struct ag_segment {
 	size_t npe, cap_pe;
 	uint64_t *keys;
 	size_t nkeys, cap_keys;
+	/* the columns of the pending events: one builder per block they will
+	 * make, in order; cb_bytes is the line bytes of the last one's events */
+	struct colbuild **cbs;
+	size_t ncb, cap_cb, cb_bytes;
 };
 
 struct ag_store_opts {
@@ -104,6 +110,7 @@ struct ag_store {
 	uint64_t events, disk_bytes, raw_bytes; /* disk: blocks and indexes */
 	uint64_t dropped_duplicates;
 	uint64_t blocks_read, blocks_skipped; /* added to atomically */
+	struct ag_event add_ev;               /* writer: ag_store_add parses into it */
 };
 
 /* Fills o with the defaults. */
@@ -124,9 +131,15 @@ int ag_store_seen(struct ag_store *s, const uint64_t id[2]);
 /* Adds one event (a JSON object line without newline, its time, id and index
  * keys) to the pending events of the segment for its retention class cls
  * (letters, digits, '_') and day: searchable at once, durable after the next
- * ag_store_flush. Writer thread only. */
+ * ag_store_flush. Writer thread only. Parses the line for the block's
+ * columns; ag_store_add_event takes it parsed. */
 void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t len,
                   int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys);
+/* ag_store_add of an event the caller has parsed: ev is line flattened by
+ * ag_event_parse (NULL: it did not parse), read during the call only. */
+void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, size_t len,
+                        int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
+                        const struct ag_event *ev);
 /* Writes every pending event into blocks, fsyncs them and publishes them to
  * readers; seals segments that are full or idle. Returns 0, or -1 (the
  * pending events are then kept). Writer thread only. */
@@ -158,9 +171,11 @@ struct ag_scan {
  * Returns 0, or -1 on a read error (logged). Any thread. */
 int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud);
 
-/* Called for n events a count matches (n > 1 only for events answered from
- * columns): their time (0 then, unless sc->need_time) and their first value
- * of the by field (NULL: none, or no by field was asked). Return 1 to stop. */
+/* Called for n events a count matches (n > 1 only for events counted from
+ * columns): their time (0 for events counted from columns unless
+ * sc->need_time, or the block is only partly in the time range) and their
+ * first value of the by field (NULL: none, or no by field was asked).
+ * Return 1 to stop. */
 typedef int (*ag_count_fn)(void *ud, uint64_t n, int64_t time_ns, const struct ag_field *by);
 
 /* Like ag_store_scan, for counts: a block whose columns answer the query
