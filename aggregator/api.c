@@ -398,11 +398,12 @@ struct counter {
 	int64_t bmin; /* bucket index of buckets[0] */
 	size_t nb;
 	int too_many;
+	struct sl_buf key; /* scratch */
 };
 
 /* Counts value k; copies of new values and the table belong to c (freed by
  * run_count). */
-static void vc_add(struct counter *c, const char *k, size_t kl)
+static void vc_add(struct counter *c, const char *k, size_t kl, uint64_t n)
 {
 	if ((c->nvals + 1) * 2 > c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 256;
@@ -423,17 +424,17 @@ static void vc_add(struct counter *c, const char *k, size_t kl)
 	size_t j = (size_t)ag_hash(k, kl) & (c->cap - 1);
 	while (c->vals[j].key) {
 		if (!strncmp(c->vals[j].key, k, kl) && !c->vals[j].key[kl]) {
-			c->vals[j].n++;
+			c->vals[j].n += n;
 			return;
 		}
 		j = (j + 1) & (c->cap - 1);
 	}
 	if (c->nvals >= MAX_VALUES) {
-		c->other++; /* a field with too many values: count the rest as other */
+		c->other += n; /* a field with too many values: count the rest as other */
 		return;
 	}
 	c->vals[j].key = sl_strndup(k, kl);
-	c->vals[j].n = 1;
+	c->vals[j].n = n;
 	c->nvals++;
 }
 
@@ -443,29 +444,21 @@ static int64_t floordiv(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int count_one(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
+/* Counts n events: their time and their first value of the by field (the
+ * first value of an array; NULL: none). */
+static int count_one(void *ud, uint64_t n, int64_t t, const struct ag_field *f)
 {
 	struct counter *c = ud;
-	c->total++;
-	if (c->r->by && ev) {
-		struct sl_buf k = {0};
-		int found = 0;
-		for (size_t i = 0; i < ev->n; i++) {
-			const struct ag_field *f = &ev->f[i];
-			if (strcmp(f->key, c->r->by))
-				continue;
-			sl_buf_reset(&k);
-			if (f->type == AG_F_STR)
-				sl_json_str(&k, f->val, f->vlen);
-			else
-				sl_buf_append(&k, f->val, f->vlen);
-			vc_add(c, k.data, k.len);
-			found = 1;
-			break; /* the first value of an array */
-		}
-		if (!found)
-			vc_add(c, "null", 4);
-		sl_buf_free(&k);
+	c->total += n;
+	if (c->r->by) {
+		sl_buf_reset(&c->key);
+		if (!f)
+			sl_buf_puts(&c->key, "null");
+		else if (f->type == AG_F_STR)
+			sl_json_str(&c->key, f->val, f->vlen);
+		else
+			sl_buf_append(&c->key, f->val, f->vlen);
+		vc_add(c, c->key.data, c->key.len, n);
 	}
 	if (c->r->every_ms) {
 		int64_t b = floordiv(t, c->r->every_ms * 1000000);
@@ -489,7 +482,7 @@ static int count_one(void *ud, const char *line, size_t len, int64_t t, const st
 			c->bmin = lo;
 			c->nb = (size_t)(hi - lo);
 		}
-		c->buckets[b - c->bmin]++;
+		c->buckets[b - c->bmin] += n;
 	}
 	return 0;
 }
@@ -509,8 +502,8 @@ static void run_count(struct job *j)
 	struct ag_scan sc;
 	struct counter c = {.r = r};
 	scan_init(api, r, &sc);
-	sc.need_event = r->by != NULL;
-	if (ag_store_scan(api->store, &sc, count_one, &c)) {
+	sc.need_time = r->every_ms != 0;
+	if (ag_store_count(api->store, &sc, r->by, count_one, &c)) {
 		job_fail(j, 500, "the store could not be read; see the aggregator's log");
 		goto out;
 	}
@@ -568,6 +561,7 @@ out:
 		free(c.vals[i].key);
 	free(c.vals);
 	free(c.buckets);
+	sl_buf_free(&c.key);
 }
 
 /* ================================================================== */

@@ -897,6 +897,129 @@ int ag_query_is_all(const struct ag_qnode *n)
 }
 
 /* ================================================================== */
+/* Columns                                                            */
+/* ================================================================== */
+
+/* Sets the first nev bits of b to on, the rest of its last word to 0. */
+static void bits_fill(uint64_t *b, size_t nev, int on)
+{
+	size_t nw = (nev + 63) / 64;
+	memset(b, on ? 0xff : 0, nw * sizeof *b);
+	if (on && nev % 64)
+		b[nw - 1] = (UINT64_C(1) << (nev % 64)) - 1;
+}
+
+static struct ag_column *column_of(const struct ag_columns *cs, const char *key)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->c[i].key, key))
+			return &cs->c[i];
+	return NULL;
+}
+
+/* The codes of column c, loaded if need be; NULL if they cannot be. */
+static const uint8_t *codes_of(const struct ag_columns *cs, struct ag_column *c)
+{
+	if (!c->codes && (!cs->load || cs->load(cs->ud, c)))
+		return NULL;
+	return c->codes;
+}
+
+/* Sets the bits of the events whose value of column c matches leaf n: the
+ * event evaluator decides once per distinct value. */
+static void column_leaf(const struct ag_qnode *n, const struct ag_column *c, const uint8_t *codes,
+                        size_t nev, uint64_t *yes)
+{
+	uint8_t m[256] = {0}; /* code 0: absent, which no field leaf matches */
+	for (size_t i = 0; i < c->ndict && i < 255; i++) {
+		struct ag_event one = {.f = (struct ag_field *)&c->dict[i], .n = 1};
+		m[i + 1] = (uint8_t)ag_query_match_event(n, &one);
+	}
+	bits_fill(yes, nev, 0);
+	for (size_t j = 0; j < nev; j++)
+		yes[j / 64] |= (uint64_t)m[codes[j]] << (j % 64);
+}
+
+void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uint64_t *yes,
+                      uint64_t *maybe)
+{
+	size_t nw = (cs->nev + 63) / 64;
+	switch (n->kind) {
+	case AG_Q_ALL:
+		bits_fill(yes, cs->nev, 1);
+		bits_fill(maybe, cs->nev, 1);
+		return;
+	case AG_Q_AND:
+	case AG_Q_OR:
+	case AG_Q_NOT: {
+		int is_and = n->kind == AG_Q_AND;
+		uint64_t *y = sl_malloc(2 * (nw ? nw : 1) * sizeof *y), *m = y + nw;
+		bits_fill(yes, cs->nev, is_and);
+		bits_fill(maybe, cs->nev, is_and);
+		for (size_t i = 0; i < n->n; i++) {
+			ag_query_columns(n->kids[i], cs, y, m);
+			for (size_t w = 0; w < nw; w++) {
+				if (n->kind == AG_Q_NOT) {
+					yes[w] = ~m[w];
+					maybe[w] = ~y[w];
+				} else if (is_and) {
+					yes[w] &= y[w];
+					maybe[w] &= m[w];
+				} else {
+					yes[w] |= y[w];
+					maybe[w] |= m[w];
+				}
+			}
+		}
+		if (n->kind == AG_Q_NOT && cs->nev % 64) {
+			yes[nw - 1] &= (UINT64_C(1) << (cs->nev % 64)) - 1;
+			maybe[nw - 1] &= (UINT64_C(1) << (cs->nev % 64)) - 1;
+		}
+		free(y);
+		return;
+	}
+	case AG_Q_EXISTS: {
+		/* the field or a field under it: every such name must be a column */
+		size_t fl = strlen(n->field);
+		bits_fill(yes, cs->nev, 0);
+		int unknown = !cs->complete;
+		for (size_t i = 0; i < cs->n; i++) {
+			struct ag_column *c = &cs->c[i];
+			if (c->klen < fl || memcmp(c->key, n->field, fl) ||
+			    (c->klen != fl && c->key[fl] != '.'))
+				continue;
+			const uint8_t *codes = c->is_col ? codes_of(cs, c) : NULL;
+			if (!codes) {
+				unknown = 1;
+				continue;
+			}
+			for (size_t j = 0; j < cs->nev; j++)
+				yes[j / 64] |= (uint64_t)(codes[j] != 0) << (j % 64);
+		}
+		if (unknown)
+			bits_fill(maybe, cs->nev, 1);
+		else
+			memcpy(maybe, yes, nw * sizeof *yes);
+		return;
+	}
+	default: {
+		/* words, phrases and regexes without a field look at message */
+		struct ag_column *c = column_of(cs, n->field ? n->field : "message");
+		const uint8_t *codes = c && c->is_col ? codes_of(cs, c) : NULL;
+		if (codes) {
+			column_leaf(n, c, codes, cs->nev, yes);
+			memcpy(maybe, yes, nw * sizeof *yes);
+		} else {
+			bits_fill(yes, cs->nev, 0);
+			/* a field none of the events has matches none of them */
+			bits_fill(maybe, cs->nev, c || !cs->complete);
+		}
+		return;
+	}
+	}
+}
+
+/* ================================================================== */
 /* Index keys                                                         */
 /* ================================================================== */
 

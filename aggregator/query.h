@@ -73,9 +73,44 @@ int ag_query_match(const struct ag_qnode *n, yajl_val ev);
  * everything (a `*` query): lets a scan skip parsing. */
 int ag_query_is_all(const struct ag_qnode *n);
 
+/* The columns of one block (docs/storage.md, "The columns of a block"):
+ * every field name its events have (when complete), and for fields with one
+ * scalar value per event and few distinct values, those values and one code
+ * per event. */
+struct ag_column {
+	const char *key; /* NUL-terminated */
+	size_t klen;
+	int is_col;                  /* else the field is present but not a column */
+	const struct ag_field *dict; /* ndict values, each with key set to key */
+	size_t ndict;
+	const uint8_t *codes; /* per event: 0 the field is absent, i: dict[i - 1];
+	                       * NULL until loaded (ag_columns.load) */
+};
+
+struct ag_columns {
+	struct ag_column *c;
+	size_t n;
+	int complete; /* every field name of the block's events is in c */
+	size_t nev;
+	/* sets c->codes of a column whose codes are NULL (read when a query
+	 * needs them); returns 0, or -1 (the column then answers nothing) */
+	int (*load)(void *ud, struct ag_column *c);
+	void *ud;
+};
+
+/* Evaluates n over the events of a block from its columns, three-valued:
+ * sets bit i of yes when event i certainly matches and of maybe when it may
+ * (yes is a subset of maybe; a leaf the columns cannot answer, like a word
+ * of a message with many values, is maybe for every event). Each bitmap has
+ * (cs->nev + 63) / 64 words. Leaves are answered by ag_query_match_event on
+ * each distinct value, so the semantics are the event evaluator's. Uses the
+ * nodes' regex scratch like ag_query_match_event. */
+void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uint64_t *yes,
+                      uint64_t *maybe);
+
 /* Index keys: every key ag_index_keys gives for an event is put in its
- * block's filter; ag_query_may_match asks the filter (through test) for
- * the keys a match would need and returns 0 only if no event of the block
+ * frame's filter; ag_query_may_match asks the filter (through test) for
+ * the keys a match would need and returns 0 only if no event of the frame
  * can match. */
 void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud);
 int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h), void *ud);

@@ -2,7 +2,9 @@
  * store — segments, blocks, recovery, id filters, scans.
  *
  * A segment file (.seg) is a sequence of blocks, each a 64-byte header and a
- * body: the block's token filter, then the zlib-compressed events. A sealed
+ * body: the block's columns (fields with few values: a directory and
+ * bit-packed codes per event), a frame table, and frames of at most 256 KiB
+ * of events, each its token filter and its zlib stream. A sealed
  * segment also has an index file (.idx, written once: temp file, fsync,
  * rename): the block table, the sorted ids of its events and an id filter.
  * See docs/storage.md.
@@ -27,11 +29,16 @@
 #include "sl_log.h"
 #include "sl_time.h"
 
-#define BLK_MAGIC     0x31424c53u /* "SLB1" */
-#define IDX_MAGIC     0x31584c53u /* "SLX1" */
+#define BLK_MAGIC     0x32424c53u /* "SLB2": with a column section */
+#define BLK_MAGIC1    0x31424c53u /* "SLB1": read, never written */
+#define IDX_MAGIC     0x32584c53u /* "SLX2" */
+#define IDX_MAGIC1    0x31584c53u /* "SLX1": its blocks are SLB1 */
 #define BLK_HDR       64
 #define IDX_HDR       64
-#define IDX_ENT       48
+#define IDX_ENT       56
+#define IDX_ENT1      48           /* SLX1 */
+#define FRAME_RAW     (256u << 10) /* raw bytes of events per frame */
+#define FRAME_ENT     16
 #define EV_ENT        12 /* per event in a block's raw data: i64 time, u32 len */
 #define BLOOM_BITS    10
 #define ID_BLOOM_BITS 16
@@ -256,6 +263,486 @@ static int fsync_dir(const char *dir)
 }
 
 /* ================================================================== */
+/* Columns (docs/storage.md, "Columns of a block")                    */
+/* ================================================================== */
+
+#define COL_VALUES    255  /* distinct values a column holds (codes are bytes) */
+#define COL_VALUE_LEN 256  /* a longer value makes its field no column */
+#define COL_KEYS      1024 /* field names a block lists; more: the list is partial */
+#define COL_COMPLETE  1u   /* flags: every field name of the block is listed */
+
+struct colval {
+	uint64_t h;
+	uint32_t key, off, len;
+	enum ag_ftype type;
+	uint8_t code; /* in its key's dictionary */
+	double num;
+};
+
+struct colkey {
+	uint32_t off, klen;               /* name in the arena */
+	uint32_t last;                    /* 1 + the last event that had the field */
+	int dead;                         /* several values in an event, too many or too long */
+	uint32_t dict[COL_VALUES], ndict; /* indexes into vals */
+	uint8_t last_code;
+	uint8_t *codes; /* per event */
+};
+
+/* Builds the columns of one block as its events arrive; freed by
+ * colbuild_free. */
+struct colbuild {
+	struct colkey *k;
+	size_t nk, cap_k;
+	struct colval *v;
+	size_t nv, cap_v;
+	struct sl_buf arena;
+	uint32_t ktab[2 * COL_KEYS]; /* hash -> 1 + key */
+	uint32_t *vtab;              /* hash -> 1 + value */
+	size_t vcap;
+	size_t nev, cap_ev; /* events added; room in each key's codes */
+	int broken, partial;
+	uint32_t pos[64]; /* 1 + the key of each field position of the last event */
+	struct ag_event ev;
+};
+
+static void colbuild_reset(struct colbuild *cb)
+{
+	for (size_t i = 0; i < cb->nk; i++)
+		free(cb->k[i].codes);
+	cb->nk = cb->nv = 0;
+	sl_buf_reset(&cb->arena);
+	memset(cb->ktab, 0, sizeof cb->ktab);
+	if (cb->vtab)
+		memset(cb->vtab, 0, cb->vcap * sizeof *cb->vtab);
+	memset(cb->pos, 0, sizeof cb->pos);
+	cb->nev = cb->cap_ev = 0;
+	cb->broken = cb->partial = 0;
+}
+
+static void colbuild_free(struct colbuild *cb)
+{
+	colbuild_reset(cb);
+	free(cb->k);
+	free(cb->v);
+	free(cb->vtab);
+	sl_buf_free(&cb->arena);
+	ag_event_free(&cb->ev);
+	memset(cb, 0, sizeof *cb);
+}
+
+/* The key of a field name, added if new; UINT32_MAX when the list is full. */
+static uint32_t col_key(struct colbuild *cb, const char *key, size_t kl, size_t pos)
+{
+	if (pos < 64 && cb->pos[pos]) {
+		const struct colkey *k = &cb->k[cb->pos[pos] - 1];
+		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+			return cb->pos[pos] - 1;
+	}
+	size_t mask = sizeof cb->ktab / sizeof *cb->ktab - 1, i = (size_t)ag_hash(key, kl) & mask;
+	for (; cb->ktab[i]; i = (i + 1) & mask) {
+		const struct colkey *k = &cb->k[cb->ktab[i] - 1];
+		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+			break;
+	}
+	if (!cb->ktab[i]) {
+		if (cb->nk == COL_KEYS) {
+			cb->partial = 1;
+			return UINT32_MAX;
+		}
+		if (cb->nk == cb->cap_k) {
+			cb->cap_k = cb->cap_k ? cb->cap_k * 2 : 32;
+			cb->k = sl_realloc(cb->k, cb->cap_k * sizeof *cb->k);
+		}
+		struct colkey *k = &cb->k[cb->nk];
+		k->off = (uint32_t)cb->arena.len;
+		k->klen = (uint32_t)kl;
+		k->last = 0;
+		k->dead = 0;
+		k->ndict = 0;
+		k->last_code = 0;
+		k->codes = sl_calloc(cb->cap_ev, 1);
+		sl_buf_append(&cb->arena, key, kl);
+		cb->ktab[i] = (uint32_t)++cb->nk;
+	}
+	if (pos < 64)
+		cb->pos[pos] = cb->ktab[i];
+	return cb->ktab[i] - 1;
+}
+
+static int colval_eq(const struct colbuild *cb, const struct colval *v, uint32_t key,
+                     const struct ag_field *f)
+{
+	return v->key == key && v->type == f->type && v->len == f->vlen &&
+	       !memcmp(cb->arena.data + v->off, f->val, f->vlen);
+}
+
+/* The code of f's value in column key (added if new), or 0 when the column
+ * is full. */
+static uint8_t col_code(struct colbuild *cb, uint32_t key, const struct ag_field *f)
+{
+	struct colkey *k = &cb->k[key];
+	if (k->last_code && colval_eq(cb, &cb->v[k->dict[k->last_code - 1]], key, f))
+		return k->last_code;
+	uint64_t h =
+	    ag_hash(f->val, f->vlen) ^ (((uint64_t)key << 8 | f->type) * 0x9E3779B97F4A7C15ULL);
+	if ((cb->nv + 1) * 2 > cb->vcap) {
+		free(cb->vtab);
+		cb->vcap = cb->vcap ? cb->vcap * 2 : 1024;
+		cb->vtab = sl_calloc(cb->vcap, sizeof *cb->vtab);
+		for (size_t j = 0; j < cb->nv; j++) {
+			size_t i = (size_t)cb->v[j].h & (cb->vcap - 1);
+			while (cb->vtab[i])
+				i = (i + 1) & (cb->vcap - 1);
+			cb->vtab[i] = (uint32_t)j + 1;
+		}
+	}
+	size_t i = (size_t)h & (cb->vcap - 1);
+	for (; cb->vtab[i]; i = (i + 1) & (cb->vcap - 1)) {
+		const struct colval *v = &cb->v[cb->vtab[i] - 1];
+		if (v->h == h && colval_eq(cb, v, key, f))
+			return k->last_code = v->code;
+	}
+	if (k->ndict == COL_VALUES)
+		return 0;
+	if (cb->nv == cb->cap_v) {
+		cb->cap_v = cb->cap_v ? cb->cap_v * 2 : 256;
+		cb->v = sl_realloc(cb->v, cb->cap_v * sizeof *cb->v);
+	}
+	struct colval *v = &cb->v[cb->nv];
+	*v = (struct colval){.h = h,
+	                     .key = key,
+	                     .off = (uint32_t)cb->arena.len,
+	                     .len = (uint32_t)f->vlen,
+	                     .type = f->type,
+	                     .code = (uint8_t)(k->ndict + 1),
+	                     .num = f->num};
+	sl_buf_append(&cb->arena, f->val, f->vlen);
+	cb->vtab[i] = (uint32_t)++cb->nv;
+	k->dict[k->ndict++] = (uint32_t)cb->nv - 1;
+	return k->last_code = (uint8_t)k->ndict;
+}
+
+/* Adds the next event (flattened; NULL: it did not parse) to the columns. */
+static void col_event(struct colbuild *cb, const struct ag_event *ev)
+{
+	uint32_t j = (uint32_t)cb->nev++;
+	if (cb->broken)
+		return;
+	if (!ev) {
+		cb->broken = 1; /* such a block has no columns */
+		return;
+	}
+	if (cb->nev > cb->cap_ev) {
+		size_t cap = cb->cap_ev ? cb->cap_ev * 2 : 256;
+		for (size_t i = 0; i < cb->nk; i++) {
+			cb->k[i].codes = sl_realloc(cb->k[i].codes, cap);
+			memset(cb->k[i].codes + cb->cap_ev, 0, cap - cb->cap_ev);
+		}
+		cb->cap_ev = cap;
+	}
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct ag_field *f = &ev->f[i];
+		if (memchr(f->key, '\0', f->klen)) {
+			cb->broken = 1; /* the evaluator sees such a name cut at the NUL */
+			return;
+		}
+		uint32_t key = col_key(cb, f->key, f->klen, i);
+		if (key == UINT32_MAX)
+			continue;
+		struct colkey *k = &cb->k[key];
+		if (k->last == j + 1)
+			k->dead = 1;
+		k->last = j + 1;
+		if (k->dead)
+			continue;
+		uint8_t code = f->vlen <= COL_VALUE_LEN ? col_code(cb, key, f) : 0;
+		if (!code)
+			k->dead = 1;
+		else
+			k->codes[j] = code;
+	}
+}
+
+static void buf_put(struct sl_buf *b, const void *p, size_t n)
+{
+	sl_buf_append(b, p, n);
+}
+
+static void buf_u32(struct sl_buf *b, uint32_t v)
+{
+	uint8_t x[4];
+	put32(x, v);
+	buf_put(b, x, 4);
+}
+
+static void buf_u16(struct sl_buf *b, uint16_t v)
+{
+	uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	buf_put(b, x, 2);
+}
+
+/* 1 if key k of the block is a column: one scalar value per event, and few
+ * distinct values (at most 16, or one for every 8 events): a column of
+ * values that barely repeat would cost more than it saves. */
+static int col_kept(const struct colbuild *cb, const struct colkey *k)
+{
+	return !k->dead && (k->ndict <= 16 || k->ndict * 8 <= cb->nev);
+}
+
+/* Bits a code of a column of nd values takes (codes 0..nd). */
+static unsigned code_bits(size_t nd)
+{
+	unsigned w = 1;
+	while (((size_t)1 << w) <= nd)
+		w++;
+	return w;
+}
+
+/* Appends the codes of column k packed in w bits each (little-endian bit
+ * order) to out. */
+static void buf_pack(struct sl_buf *out, const uint8_t *codes, size_t nev, unsigned w)
+{
+	size_t len = (nev * w + 7) / 8;
+	uint8_t *p = (uint8_t *)sl_buf_reserve(out, len);
+	memset(p, 0, len);
+	for (size_t j = 0, pos = 0; j < nev; j++, pos += w) {
+		p[pos / 8] |= (uint8_t)(codes[j] << (pos % 8));
+		if (pos % 8 + w > 8)
+			p[pos / 8 + 1] |= (uint8_t)(codes[j] >> (8 - pos % 8));
+	}
+	sl_buf_commit(out, len);
+}
+
+/* Writes the column section of a block into out (reset first; left empty
+ * for a block without columns): the directory, then the codes of each
+ * column packed in as few bits as its values need (none when every event
+ * has its one value). Nothing is compressed: a search reads a few KiB of
+ * it per block, and unpacking costs far less than inflating. *dir_len gets
+ * the directory's length. */
+static void col_write(const struct colbuild *cb, struct sl_buf *out, uint32_t *dir_len)
+{
+	sl_buf_reset(out);
+	*dir_len = 0;
+	if (cb->broken || !cb->nev)
+		return;
+	struct sl_buf codes = {0};
+	uint32_t *zoff = sl_calloc(cb->nk ? cb->nk : 1, 2 * sizeof *zoff);
+	for (size_t i = 0; i < cb->nk; i++) {
+		const struct colkey *k = &cb->k[i];
+		if (!col_kept(cb, k))
+			continue;
+		size_t j = 0;
+		while (k->ndict == 1 && j < cb->nev && k->codes[j] == 1)
+			j++;
+		zoff[2 * i] = (uint32_t)codes.len;
+		zoff[2 * i + 1] = j == cb->nev ? 0 : code_bits(k->ndict);
+		buf_pack(&codes, k->codes, cb->nev, zoff[2 * i + 1]);
+	}
+	buf_u32(out, (uint32_t)cb->nev);
+	buf_u32(out, (uint32_t)cb->nk);
+	buf_u32(out, cb->partial ? 0 : COL_COMPLETE);
+	for (size_t i = 0; i < cb->nk; i++) {
+		const struct colkey *k = &cb->k[i];
+		buf_u16(out, (uint16_t)k->klen);
+		buf_put(out, cb->arena.data + k->off, k->klen);
+		sl_buf_putc(out, '\0');
+		uint8_t nd = col_kept(cb, k) ? (uint8_t)k->ndict : 0;
+		buf_put(out, &nd, 1);
+		for (uint32_t d = 0; d < nd; d++) {
+			const struct colval *v = &cb->v[k->dict[d]];
+			uint8_t t = (uint8_t)v->type, num[8];
+			buf_put(out, &t, 1);
+			buf_u16(out, (uint16_t)v->len);
+			buf_put(out, cb->arena.data + v->off, v->len);
+			sl_buf_putc(out, '\0');
+			if (v->type == AG_F_NUM) {
+				uint64_t bits;
+				memcpy(&bits, &v->num, 8);
+				put64(num, bits);
+				buf_put(out, num, 8);
+			}
+		}
+		if (nd) {
+			buf_u32(out, zoff[2 * i]);
+			buf_put(out, &(uint8_t){(uint8_t)zoff[2 * i + 1]}, 1);
+		}
+	}
+	*dir_len = (uint32_t)out->len;
+	buf_put(out, codes.data, codes.len);
+	sl_buf_free(&codes);
+	free(zoff);
+}
+
+/* The decoded columns of one block; reused, freed by colread_free. */
+struct colread {
+	struct sl_buf sec;      /* the section as read */
+	const uint8_t *streams; /* the code streams, in sec */
+	size_t streams_len;
+	struct ag_column *c;
+	uint32_t *zoff; /* per column: offset and bits of its packed codes */
+	size_t cap_c;
+	struct ag_field *f;
+	size_t cap_f;
+	uint8_t *codes; /* nev bytes per column, inflated when needed */
+	size_t cap_codes;
+	struct ag_columns cs;
+	uint64_t *yes, *maybe;
+	size_t cap_w;
+};
+
+static void colread_free(struct colread *cr)
+{
+	sl_buf_free(&cr->sec);
+	free(cr->c);
+	free(cr->zoff);
+	free(cr->f);
+	free(cr->codes);
+	free(cr->yes);
+	memset(cr, 0, sizeof *cr);
+}
+
+/* Unpacks the codes of column c (of cr) and checks them: the loader of
+ * struct ag_columns. Returns 0 or -1. */
+static int col_load(void *ud, struct ag_column *c)
+{
+	struct colread *cr = ud;
+	size_t i = (size_t)(c - cr->c), nev = cr->cs.nev;
+	uint32_t off = cr->zoff[2 * i], w = cr->zoff[2 * i + 1];
+	size_t len = (nev * w + 7) / 8;
+	if (!c->is_col || w > 8 || off > cr->streams_len || len > cr->streams_len - off)
+		return -1;
+	uint8_t *dst = cr->codes + i * nev;
+	const uint8_t *p = cr->streams + off; /* the section has a zero byte past its end */
+	unsigned mask = (1u << w) - 1;
+	if (!w)
+		memset(dst, 1, nev); /* every event has the one value */
+	for (size_t j = 0, pos = 0; w && j < nev; j++, pos += w) {
+		unsigned x = ((unsigned)p[pos / 8] | (unsigned)p[pos / 8 + 1] << 8) >> (pos % 8);
+		dst[j] = (uint8_t)(x & mask);
+		if (dst[j] > c->ndict)
+			return -1;
+	}
+	c->codes = dst;
+	return 0;
+}
+
+/* Decodes the directory dir[0..n) of a block of nev events into cr->cs
+ * (pointing into dir; codes are loaded when needed). Returns 0, or -1 when
+ * it is inconsistent. */
+static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t nev)
+{
+	const uint8_t *e = p + n;
+	if (n < 12 || get32(p) != nev)
+		return -1;
+	uint32_t nk = get32(p + 4), flags = get32(p + 8);
+	p += 12;
+	if (nk > COL_KEYS)
+		return -1;
+	if (nk > cr->cap_c) {
+		cr->cap_c = nk;
+		cr->c = sl_realloc(cr->c, nk * sizeof *cr->c);
+		cr->zoff = sl_realloc(cr->zoff, 2 * nk * sizeof *cr->zoff);
+	}
+	size_t nf = 0;
+	for (uint32_t i = 0; i < nk; i++) {
+		if (e - p < 2)
+			return -1;
+		size_t kl = (size_t)p[0] | (size_t)p[1] << 8;
+		if ((size_t)(e - p) < 2 + kl + 2 || p[2 + kl] != '\0' || memchr(p + 2, '\0', kl))
+			return -1;
+		struct ag_column *c = &cr->c[i];
+		c->key = (const char *)p + 2;
+		c->klen = kl;
+		c->codes = NULL;
+		p += 2 + kl + 1;
+		c->ndict = *p++;
+		c->is_col = c->ndict > 0;
+		c->dict =
+		    (const struct ag_field *)(uintptr_t)nf; /* an index until f stops moving */
+		if (nf + c->ndict > cr->cap_f) {
+			cr->cap_f = (nf + c->ndict) * 2;
+			cr->f = sl_realloc(cr->f, cr->cap_f * sizeof *cr->f);
+		}
+		for (size_t d = 0; d < c->ndict; d++) {
+			if (e - p < 3)
+				return -1;
+			struct ag_field *f = &cr->f[nf++];
+			size_t vl = (size_t)p[1] | (size_t)p[2] << 8, nl = p[0] == AG_F_NUM ? 8 : 0;
+			if (p[0] > AG_F_NULL || (size_t)(e - p) < 3 + vl + 1 + nl ||
+			    p[3 + vl] != '\0')
+				return -1;
+			*f = (struct ag_field){.key = c->key,
+			                       .klen = kl,
+			                       .val = (const char *)p + 3,
+			                       .vlen = vl,
+			                       .type = (enum ag_ftype)p[0]};
+			if (nl) {
+				uint64_t bits = get64(p + 3 + vl + 1);
+				memcpy(&f->num, &bits, 8);
+			}
+			p += 3 + vl + 1 + nl;
+		}
+		cr->zoff[2 * i] = cr->zoff[2 * i + 1] = 0;
+		if (c->is_col) {
+			if (e - p < 5)
+				return -1;
+			cr->zoff[2 * i] = get32(p);
+			cr->zoff[2 * i + 1] = p[4];
+			p += 5;
+		}
+	}
+	if (p != e)
+		return -1;
+	for (uint32_t i = 0; i < nk; i++)
+		cr->c[i].dict = cr->f + (uintptr_t)cr->c[i].dict;
+	if ((size_t)nk * nev > cr->cap_codes) {
+		cr->cap_codes = (size_t)nk * nev;
+		free(cr->codes);
+		cr->codes = sl_malloc(cr->cap_codes);
+	}
+	cr->cs = (struct ag_columns){.c = cr->c,
+	                             .n = nk,
+	                             .complete = (flags & COL_COMPLETE) != 0,
+	                             .nev = nev,
+	                             .load = col_load,
+	                             .ud = cr};
+	size_t nw = (nev + 63) / 64;
+	if (nw > cr->cap_w) {
+		cr->cap_w = nw;
+		free(cr->yes);
+		cr->yes = sl_malloc(2 * nw * sizeof *cr->yes);
+		cr->maybe = cr->yes + nw;
+	}
+	return 0;
+}
+
+/* Reads block b's column section and decodes its directory into cr (codes
+ * are unpacked when a query needs them). Returns 0 or -1. */
+static int block_columns(const struct ag_block *b, struct colread *cr)
+{
+	sl_buf_reset(&cr->sec);
+	uint8_t *sp = (uint8_t *)sl_buf_reserve(&cr->sec, (size_t)b->col_len + 1);
+	if (b->col_raw > b->col_len ||
+	    read_all(b->seg->fd, sp, b->col_len, b->off + BLK_HDR + b->bloom_len))
+		return -1;
+	sp[b->col_len] = 0; /* for unpacking codes two bytes at a time */
+	cr->streams = sp + b->col_raw;
+	cr->streams_len = b->col_len - b->col_raw;
+	return col_decode(cr, sp, b->col_raw, b->count);
+}
+
+/* block_columns, and every column's codes inflated and checked. */
+static int block_columns_check(const struct ag_block *b, struct colread *cr)
+{
+	if (block_columns(b, cr))
+		return -1;
+	for (size_t i = 0; i < cr->cs.n; i++)
+		if (cr->c[i].is_col && col_load(cr, &cr->c[i]))
+			return -1;
+	return 0;
+}
+
+/* ================================================================== */
 /* Segments                                                           */
 /* ================================================================== */
 
@@ -295,6 +782,17 @@ static struct ag_segment *seg_new(struct ag_store *s, const char *path, const ch
 	return g;
 }
 
+/* Frees the column builders of g's pending events. */
+static void cbs_free(struct ag_segment *g)
+{
+	for (size_t i = 0; i < g->ncb; i++) {
+		colbuild_free(g->cbs[i]);
+		free(g->cbs[i]);
+	}
+	g->ncb = 0;
+	g->cb_bytes = 0;
+}
+
 static void seg_free(struct ag_segment *g)
 {
 	if (g->fd >= 0)
@@ -305,6 +803,8 @@ static void seg_free(struct ag_segment *g)
 	sl_buf_free(&g->pend);
 	free(g->pe);
 	free(g->keys);
+	cbs_free(g);
+	free(g->cbs);
 	free(g->path);
 	free(g);
 }
@@ -316,8 +816,17 @@ static void hdr_decode(const uint8_t *h, struct ag_block *b)
 	b->raw_len = get32(h + 16);
 	b->zlen = get32(h + 20);
 	b->bloom_len = get32(h + 24);
+	b->col_len = get32(h + 28);
 	b->tmin = (int64_t)get64(h + 32);
 	b->tmax = (int64_t)get64(h + 40);
+	b->col_raw = get32(h + 48);
+	b->nframes = get32(h + 52);
+}
+
+/* Bytes of a block's body: filter, columns, events. */
+static uint64_t body_len(const struct ag_block *b)
+{
+	return (uint64_t)b->bloom_len + b->col_len + b->zlen;
 }
 
 /* Allocates a copy of tmpl (freed by ag_store_close) and publishes it; the
@@ -334,7 +843,7 @@ static void block_add(struct ag_store *s, struct ag_segment *g, const struct ag_
 	s->blocks[s->nblocks++] = b;
 	s->events += b->count;
 	s->raw_bytes += b->raw_len;
-	s->disk_bytes += BLK_HDR + b->bloom_len + b->zlen;
+	s->disk_bytes += BLK_HDR + body_len(b);
 	g->nevents += b->count;
 	g->raw_bytes += b->raw_len;
 }
@@ -380,6 +889,9 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 		put32(p + 20, b->bloom_len);
 		put64(p + 24, (uint64_t)b->tmin);
 		put64(p + 32, (uint64_t)b->tmax);
+		put32(p + 40, b->col_len);
+		put32(p + 44, b->col_raw);
+		put32(p + 48, b->nframes);
 		p += IDX_ENT;
 	}
 	qsort(ids, nids, 16, id_pair_cmp);
@@ -443,21 +955,23 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		goto bad;
 	uint32_t nb = get32(m + 8);
 	uint64_t nids = get64(m + 16), blen = get64(m + 24);
-	if (get32(m) != IDX_MAGIC || get32(m + 4) != crc(m + 8, IDX_HDR - 8) ||
-	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * IDX_ENT + nids * 16 + blen ||
-	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * IDX_ENT))
+	size_t ent = get32(m) == IDX_MAGIC1 ? IDX_ENT1 : IDX_ENT;
+	if ((get32(m) != IDX_MAGIC && get32(m) != IDX_MAGIC1) ||
+	    get32(m + 4) != crc(m + 8, IDX_HDR - 8) ||
+	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * ent + nids * 16 + blen ||
+	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * ent))
 		goto bad;
 	close(fd);
 	g->map = m;
 	g->map_len = (size_t)st.st_size;
 	s->disk_bytes += g->map_len;
-	g->ids = m + IDX_HDR + (size_t)nb * IDX_ENT;
+	g->ids = m + IDX_HDR + (size_t)nb * ent;
 	g->nids = nids;
 	g->id_bloom = g->ids + nids * 16;
 	g->id_bloom_len = (size_t)blen;
 	g->sealed = 1;
 	for (uint32_t i = 0; i < nb; i++) {
-		const uint8_t *e = m + IDX_HDR + (size_t)i * IDX_ENT;
+		const uint8_t *e = m + IDX_HDR + (size_t)i * ent;
 		struct ag_block b = {
 		    .off = get64(e),
 		    .count = get32(e + 8),
@@ -466,9 +980,12 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		    .bloom_len = get32(e + 20),
 		    .tmin = (int64_t)get64(e + 24),
 		    .tmax = (int64_t)get64(e + 32),
+		    .col_len = get32(e + 40),
+		    .col_raw = get32(e + 44),
+		    .nframes = ent == IDX_ENT ? get32(e + 48) : 0,
 		};
 		block_add(s, g, &b);
-		g->size = b.off + BLK_HDR + b.bloom_len + b.zlen;
+		g->size = b.off + BLK_HDR + body_len(&b);
 	}
 	return 0;
 bad:
@@ -480,36 +997,94 @@ bad:
 	return -1;
 }
 
-/* Reads and inflates block b into raw (reset first). Returns 0 or -1. */
-static int block_read(const struct ag_block *b, struct sl_buf *z, struct sl_buf *raw)
+/* One independently compressed frame of a block's events. */
+struct frame {
+	uint32_t first, count; /* its events: first .. first + count - 1 of the block */
+	uint32_t raw_len, zlen, bloom_len;
+	uint64_t off; /* of its filter; the zlib stream follows */
+	int may;      /* scan: its filter lets the query match */
+};
+
+/* Reads the frame table of block b into *fr (grown; the caller frees it).
+ * A block of the first format (no frame table) is one frame. Returns the
+ * number of frames, or -1 when the table does not fit the block. */
+static long block_frames(const struct ag_block *b, struct frame **fr, size_t *cap)
+{
+	size_t nf = b->nframes ? b->nframes : 1;
+	if (nf > *cap) {
+		*cap = nf;
+		*fr = sl_realloc(*fr, nf * sizeof **fr);
+	}
+	if (!b->nframes) {
+		(*fr)[0] = (struct frame){.count = b->count,
+		                          .raw_len = b->raw_len,
+		                          .zlen = b->zlen,
+		                          .bloom_len = b->bloom_len,
+		                          .off = b->off + BLK_HDR + b->col_len};
+		return 1;
+	}
+	uint8_t small[64 * FRAME_ENT], *t = nf <= 64 ? small : sl_malloc(nf * FRAME_ENT);
+	uint64_t at = b->off + BLK_HDR + b->bloom_len + b->col_len,
+	         end = b->off + BLK_HDR + body_len(b);
+	long rc = -1;
+	if (at + nf * FRAME_ENT > end || read_all(b->seg->fd, t, nf * FRAME_ENT, at))
+		goto out;
+	uint64_t off = at + nf * FRAME_ENT;
+	uint32_t first = 0;
+	for (size_t i = 0; i < nf; i++) {
+		const uint8_t *e = t + i * FRAME_ENT;
+		struct frame *f = &(*fr)[i];
+		*f = (struct frame){.first = first,
+		                    .count = get32(e),
+		                    .raw_len = get32(e + 4),
+		                    .zlen = get32(e + 8),
+		                    .bloom_len = get32(e + 12),
+		                    .off = off};
+		off += (uint64_t)f->bloom_len + f->zlen;
+		if (f->count > b->count - first || off > end)
+			goto out;
+		first += f->count;
+	}
+	if (first == b->count && off == end)
+		rc = (long)nf;
+out:
+	if (t != small)
+		free(t);
+	return rc;
+}
+
+/* Reads and inflates frame f of a block of segment g into raw (reset
+ * first). Returns 0 or -1. */
+static int frame_read(const struct ag_segment *g, const struct frame *f, struct sl_buf *z,
+                      struct sl_buf *raw)
 {
 	sl_buf_reset(z);
 	sl_buf_reset(raw);
-	char *zp = sl_buf_reserve(z, b->zlen);
-	char *rp = sl_buf_reserve(raw, b->raw_len);
-	if (read_all(b->seg->fd, zp, b->zlen, b->off + BLK_HDR + b->bloom_len))
+	char *zp = sl_buf_reserve(z, f->zlen);
+	char *rp = sl_buf_reserve(raw, f->raw_len);
+	if (read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
 		return -1;
-	uLongf rl = b->raw_len;
-	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, b->zlen) != Z_OK || rl != b->raw_len)
+	uLongf rl = f->raw_len;
+	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, f->zlen) != Z_OK || rl != f->raw_len)
 		return -1;
 	sl_buf_commit(raw, rl);
 	return 0;
 }
 
-/* Calls fn(ud, time, line, len) for each event of a block's raw data.
- * Returns 0, or -1 if the data is inconsistent. */
-static int raw_each(const struct ag_block *b, const char *raw,
+/* Calls fn(ud, time, line, len, i) for each event of a frame's raw data,
+ * i its number in the block. Returns 0, or -1 if the data is inconsistent. */
+static int raw_each(const struct frame *f, const char *raw,
                     int (*fn)(void *, int64_t, const char *, size_t, uint32_t), void *ud)
 {
-	uint64_t off = (uint64_t)b->count * EV_ENT;
-	if (off > b->raw_len)
+	uint64_t off = (uint64_t)f->count * EV_ENT;
+	if (off > f->raw_len)
 		return -1;
-	for (uint32_t i = 0; i < b->count; i++) {
+	for (uint32_t i = 0; i < f->count; i++) {
 		const uint8_t *e = (const uint8_t *)raw + (size_t)i * EV_ENT;
 		uint32_t len = get32(e + 8);
-		if (off + len > b->raw_len)
+		if (off + len > f->raw_len)
 			return -1;
-		if (fn(ud, (int64_t)get64(e), raw + off, len, i))
+		if (fn(ud, (int64_t)get64(e), raw + off, len, f->first + i))
 			return 0;
 		off += len;
 	}
@@ -520,6 +1095,9 @@ struct recover_ud {
 	uint64_t (*ids)[2]; /* the ids of the block being checked */
 	size_t n, cap;
 	struct ag_event ev;
+	struct colread cols;
+	struct frame *fr;
+	size_t cap_fr;
 };
 
 /* Collects an event's id (the vector grows; seg_recover frees it). */
@@ -546,12 +1124,13 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
                        struct sl_buf *raw)
 {
 	uint8_t h[BLK_HDR];
-	if (off + BLK_HDR > size || read_all(g->fd, h, BLK_HDR, off) || get32(h) != BLK_MAGIC ||
+	if (off + BLK_HDR > size || read_all(g->fd, h, BLK_HDR, off) ||
+	    (get32(h) != BLK_MAGIC && get32(h) != BLK_MAGIC1) ||
 	    get32(h + 4) != crc(h + 8, BLK_HDR - 8))
 		return -1;
 	*b = (struct ag_block){.seg = g, .off = off};
 	hdr_decode(h, b);
-	uint64_t blen = (uint64_t)b->bloom_len + b->zlen;
+	uint64_t blen = body_len(b);
 	if (off + BLK_HDR + blen > size)
 		return -1;
 	sl_buf_reset(body);
@@ -560,8 +1139,13 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 	    get32(h + 8) != crc(bp, (size_t)blen))
 		return -1;
 	r->n = 0;
-	if (block_read(b, z, raw) || raw_each(b, raw->data, recover_event, r))
+	long nf = block_frames(b, &r->fr, &r->cap_fr);
+	if (nf < 0 || (b->col_len && block_columns_check(b, &r->cols)))
 		return -1;
+	for (long i = 0; i < nf; i++)
+		if (frame_read(g, &r->fr[i], z, raw) ||
+		    raw_each(&r->fr[i], raw->data, recover_event, r))
+			return -1;
 	return 0;
 }
 
@@ -569,7 +1153,6 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 static uint64_t resync(struct ag_segment *g, uint64_t off, uint64_t size, struct recover_ud *r,
                        struct sl_buf *body, struct sl_buf *z, struct sl_buf *raw)
 {
-	static const char magic[4] = {'S', 'L', 'B', '1'};
 	char win[1 << 16];
 	struct ag_block b;
 	for (uint64_t pos = off + 1; pos + BLK_HDR <= size;) {
@@ -577,7 +1160,7 @@ static uint64_t resync(struct ag_segment *g, uint64_t off, uint64_t size, struct
 		if (read_all(g->fd, win, want, pos))
 			return size;
 		for (size_t k = 0; k + 4 <= want; k++) {
-			if (memcmp(win + k, magic, 4))
+			if (memcmp(win + k, "SLB", 3) || (win[k + 3] != '1' && win[k + 3] != '2'))
 				continue;
 			if (check_block(g, pos + k, size, &b, r, body, z, raw) == 0)
 				return pos + k;
@@ -617,7 +1200,7 @@ static int seg_recover(struct ag_store *s, struct ag_segment *g, int *gone)
 		for (size_t i = 0; i < r.n; i++)
 			idset_add(&g->open_ids, r.ids[i]);
 		block_add(s, g, &b);
-		off += BLK_HDR + b.bloom_len + b.zlen;
+		off += BLK_HDR + body_len(&b);
 	}
 	if (off < size) {
 		sl_warn("%s: cutting %llu bytes of a torn or damaged tail (never committed; "
@@ -640,6 +1223,8 @@ out:
 	sl_buf_free(&raw);
 	free(r.ids);
 	ag_event_free(&r.ev);
+	colread_free(&r.cols);
+	free(r.fr);
 	return rc;
 }
 
@@ -812,6 +1397,7 @@ void ag_store_close(struct ag_store *s)
 			free(s->ring[i].line);
 	free(s->ring);
 	free(s->dir);
+	ag_event_free(&s->add_ev);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
 }
@@ -839,8 +1425,34 @@ static struct ag_segment *open_segment_for(struct ag_store *s, const char *cls, 
 void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t len,
                   int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys)
 {
+	int bad = ag_event_parse(&s->add_ev, line, len);
+	ag_store_add_event(s, cls, line, len, time_ns, id, keys, nkeys, bad ? NULL : &s->add_ev);
+}
+
+/* The column builder for the next pending event of g, of len bytes: a new
+ * one where ag_store_flush will start a block (owned by g, freed by
+ * cbs_free). */
+static struct colbuild *cb_for(struct ag_store *s, struct ag_segment *g, size_t len)
+{
+	if (!g->ncb || (g->cbs[g->ncb - 1]->nev && g->cb_bytes + len > s->o.block_size)) {
+		if (g->ncb == g->cap_cb) {
+			g->cap_cb = g->cap_cb ? g->cap_cb * 2 : 16;
+			g->cbs = sl_realloc(g->cbs, g->cap_cb * sizeof *g->cbs);
+		}
+		g->cbs[g->ncb++] = sl_calloc(1, sizeof **g->cbs);
+		g->cb_bytes = 0;
+	}
+	g->cb_bytes += len;
+	return g->cbs[g->ncb - 1];
+}
+
+void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, size_t len,
+                        int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
+                        const struct ag_event *ev)
+{
 	pthread_rwlock_wrlock(&s->lock);
 	struct ag_segment *g = open_segment_for(s, cls, day_of(time_ns));
+	col_event(cb_for(s, g, len), ev);
 	idset_add(&g->open_ids, id);
 	if (g->npe == g->cap_pe) {
 		g->cap_pe = g->cap_pe ? g->cap_pe * 2 : 1024;
@@ -906,61 +1518,106 @@ static void hset_add(struct hset *hs, uint64_t h)
 	hs->n++;
 }
 
-/* Builds block bytes for pending events [a, b) of g into out (header and
- * body); out, raw and hs are the caller's scratch buffers. */
+/* Scratch of ag_store_flush, kept from block to block. */
+struct flush_buf {
+	struct sl_buf out, raw, cols, frames, table;
+	struct hset hs;
+	struct colbuild cb;
+};
+
+/* Builds block bytes for pending events [a, b) of g into fb->out (header
+ * and body: columns, frame table, frames of at most FRAME_RAW raw bytes,
+ * each its filter and its zlib stream). cb holds the columns of those
+ * events, built as they came; when it does not (NULL, or other events) the
+ * events are parsed again here. */
 static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size_t b,
-                        struct sl_buf *out, struct sl_buf *raw, struct hset *hs)
+                        const struct colbuild *cb, struct flush_buf *fb)
 {
-	sl_buf_reset(raw);
-	size_t n = b - a, rl = n * EV_ENT;
-	for (size_t i = a; i < b; i++)
-		rl += g->pe[i].len;
-	uint8_t *r = (uint8_t *)sl_buf_reserve(raw, rl);
-	uint8_t *lp = r + n * EV_ENT;
+	struct sl_buf *out = &fb->out, *raw = &fb->raw, *fr = &fb->frames;
+	struct hset *hs = &fb->hs;
+	size_t n = b - a, nf = 0;
+	uint64_t raw_total = 0;
 	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
-	memset(hs->v, 0, hs->cap * sizeof *hs->v);
-	hs->n = 0;
-	for (size_t i = a; i < b; i++) {
-		const struct ag_pending *p = &g->pe[i];
-		put64(r + (i - a) * EV_ENT, (uint64_t)p->time_ns);
-		put32(r + (i - a) * EV_ENT + 8, p->len);
-		memcpy(lp, g->pend.data + p->off, p->len);
-		lp += p->len;
-		if (p->time_ns < tmin)
-			tmin = p->time_ns;
-		if (p->time_ns > tmax)
-			tmax = p->time_ns;
-		for (uint32_t k = 0; k < p->nkeys; k++)
-			hset_add(hs, g->keys[p->key0 + k]);
+	if (!cb || cb->nev != n) {
+		colbuild_reset(&fb->cb);
+		for (size_t i = a; i < b; i++) {
+			int bad =
+			    ag_event_parse(&fb->cb.ev, g->pend.data + g->pe[i].off, g->pe[i].len);
+			col_event(&fb->cb, bad ? NULL : &fb->cb.ev);
+		}
+		cb = &fb->cb;
 	}
-	sl_buf_commit(raw, rl);
-	size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
-	uLongf zl = compressBound((uLong)rl);
+	sl_buf_reset(fr);
+	sl_buf_reset(&fb->table);
+	for (size_t f0 = a, f1; f0 < b; f0 = f1) {
+		size_t bytes = 0;
+		for (f1 = f0; f1 < b && (f1 == f0 || bytes + g->pe[f1].len <= FRAME_RAW); f1++)
+			bytes += g->pe[f1].len;
+		size_t fn = f1 - f0, rl = fn * EV_ENT + bytes;
+		sl_buf_reset(raw);
+		uint8_t *r = (uint8_t *)sl_buf_reserve(raw, rl);
+		uint8_t *lp = r + fn * EV_ENT;
+		memset(hs->v, 0, hs->cap * sizeof *hs->v);
+		hs->n = 0;
+		for (size_t i = f0; i < f1; i++) {
+			const struct ag_pending *p = &g->pe[i];
+			put64(r + (i - f0) * EV_ENT, (uint64_t)p->time_ns);
+			put32(r + (i - f0) * EV_ENT + 8, p->len);
+			memcpy(lp, g->pend.data + p->off, p->len);
+			lp += p->len;
+			if (p->time_ns < tmin)
+				tmin = p->time_ns;
+			if (p->time_ns > tmax)
+				tmax = p->time_ns;
+			for (uint32_t k = 0; k < p->nkeys; k++)
+				hset_add(hs, g->keys[p->key0 + k]);
+		}
+		size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
+		uLongf zl = compressBound((uLong)rl);
+		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + zl);
+		memset(o, 0, blen);
+		for (size_t i = 0; i < hs->cap; i++)
+			if (hs->v[i])
+				ag_bloom_add(o, blen, hs->v[i]);
+		compress2(o + blen, &zl, r, (uLong)rl, s->o.level);
+		sl_buf_commit(fr, blen + zl);
+		buf_u32(&fb->table, (uint32_t)fn);
+		buf_u32(&fb->table, (uint32_t)rl);
+		buf_u32(&fb->table, (uint32_t)zl);
+		buf_u32(&fb->table, (uint32_t)blen);
+		raw_total += rl;
+		nf++;
+	}
+	uint32_t col_dir;
+	col_write(cb, &fb->cols, &col_dir);
+	size_t cl = fb->cols.len, zl = fb->table.len + fr->len;
 	sl_buf_reset(out);
-	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + blen + zl);
-	memset(o, 0, BLK_HDR + blen);
-	for (size_t i = 0; i < hs->cap; i++)
-		if (hs->v[i])
-			ag_bloom_add(o + BLK_HDR, blen, hs->v[i]);
-	compress2(o + BLK_HDR + blen, &zl, r, (uLong)rl, s->o.level);
+	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + cl + zl);
+	memset(o, 0, BLK_HDR);
+	if (cl)
+		memcpy(o + BLK_HDR, fb->cols.data, cl);
+	memcpy(o + BLK_HDR + cl, fb->table.data, fb->table.len);
+	memcpy(o + BLK_HDR + cl + fb->table.len, fr->data, fr->len);
 	put32(o, BLK_MAGIC);
-	put32(o + 8, crc(o + BLK_HDR, blen + zl));
+	put32(o + 8, crc(o + BLK_HDR, cl + zl));
 	put32(o + 12, (uint32_t)n);
-	put32(o + 16, (uint32_t)rl);
+	put32(o + 16, (uint32_t)raw_total);
 	put32(o + 20, (uint32_t)zl);
-	put32(o + 24, (uint32_t)blen);
+	put32(o + 24, 0); /* the filters are the frames' */
+	put32(o + 28, (uint32_t)cl);
 	put64(o + 32, (uint64_t)tmin);
 	put64(o + 40, (uint64_t)tmax);
+	put32(o + 48, col_dir);
+	put32(o + 52, (uint32_t)nf);
 	put32(o + 4, crc(o + 8, BLK_HDR - 8));
-	sl_buf_commit(out, BLK_HDR + blen + zl);
+	sl_buf_commit(out, BLK_HDR + cl + zl);
 }
 
 int ag_store_flush(struct ag_store *s)
 {
-	struct sl_buf out = {0}, raw = {0};
-	struct hset hs = {0};
+	struct flush_buf *fb = sl_calloc(1, sizeof *fb);
 	int rc = -1;
-	hset_add(&hs, 1); /* allocate */
+	hset_add(&fb->hs, 1); /* allocate */
 	for (size_t gi = 0; gi < s->nsegs; gi++) {
 		struct ag_segment *g = s->segs[gi];
 		if (!g->npe)
@@ -980,8 +1637,8 @@ int ag_store_flush(struct ag_store *s)
 			size_t b = a, bytes = 0;
 			while (b < g->npe && (b == a || bytes + g->pe[b].len <= s->o.block_size))
 				bytes += g->pe[b++].len;
-			build_block(s, g, a, b, &out, &raw, &hs);
-			if (write_all(g->fd, out.data, out.len, off)) {
+			build_block(s, g, a, b, nb < g->ncb ? g->cbs[nb] : NULL, fb);
+			if (write_all(g->fd, fb->out.data, fb->out.len, off)) {
 				sl_error("%s: write failed: %s", g->path, strerror(errno));
 				free(nbk);
 				goto out;
@@ -989,9 +1646,9 @@ int ag_store_flush(struct ag_store *s)
 			if (nb == cap)
 				nbk = sl_realloc(nbk, (cap *= 2) * sizeof *nbk);
 			nbk[nb] = (struct ag_block){.seg = g, .off = off};
-			hdr_decode((const uint8_t *)out.data, &nbk[nb]);
+			hdr_decode((const uint8_t *)fb->out.data, &nbk[nb]);
 			nb++;
-			off += out.len;
+			off += fb->out.len;
 			a = b;
 		}
 		if (fdatasync(g->fd)) {
@@ -1005,6 +1662,7 @@ int ag_store_flush(struct ag_store *s)
 		g->size = off;
 		g->npe = 0;
 		g->nkeys = 0;
+		cbs_free(g);
 		sl_buf_reset(&g->pend);
 		g->last_write_ms = sl_mono_ms();
 		pthread_rwlock_unlock(&s->lock);
@@ -1025,9 +1683,14 @@ int ag_store_flush(struct ag_store *s)
 	}
 	rc = 0;
 out:
-	sl_buf_free(&out);
-	sl_buf_free(&raw);
-	free(hs.v);
+	sl_buf_free(&fb->out);
+	sl_buf_free(&fb->raw);
+	sl_buf_free(&fb->cols);
+	sl_buf_free(&fb->frames);
+	sl_buf_free(&fb->table);
+	free(fb->hs.v);
+	colbuild_free(&fb->cb);
+	free(fb);
 	return rc;
 }
 
@@ -1084,7 +1747,7 @@ static int import_first_slice(struct ag_store *s)
 			continue;
 		kv.n = 0;
 		ag_index_keys(&ev, keyvec_add, &kv);
-		ag_store_add(s, "default", line, (size_t)len, t, id, kv.v, kv.n);
+		ag_store_add_event(s, "default", line, (size_t)len, t, id, kv.v, kv.n, &ev);
 		n++;
 		if (s->pending_bytes >= 64u << 20 && ag_store_flush(s))
 			goto out;
@@ -1113,19 +1776,20 @@ out:
 /* ================================================================== */
 
 struct bloom_probe {
-	const struct ag_block *b;
+	int fd;
+	const struct frame *f;
 	int err;
 };
 
-/* Tests one key against a block's filter with one 64-byte read. */
+/* Tests one key against a frame's filter with one 64-byte read. */
 static int probe(void *ud, uint64_t h)
 {
 	struct bloom_probe *p = ud;
 	uint8_t blk[AG_BLOOM_BLOCK];
-	if (!p->b->bloom_len)
+	if (!p->f->bloom_len)
 		return 1;
-	size_t at = ag_bloom_block_of(p->b->bloom_len, h);
-	if (read_all(p->b->seg->fd, blk, sizeof blk, p->b->off + BLK_HDR + at)) {
+	size_t at = ag_bloom_block_of(p->f->bloom_len, h);
+	if (read_all(p->fd, blk, sizeof blk, p->f->off + at)) {
 		p->err = 1;
 		return 1;
 	}
@@ -1139,6 +1803,13 @@ struct scan_ctx {
 	struct ag_event ev;
 	struct ag_prefilter pf;
 	int parse, stop;
+	/* of the block being read, from its columns (NULL: none): the events
+	 * that certainly match and those that may */
+	const uint64_t *yes, *maybe;
+	/* ag_store_count */
+	ag_count_fn count;
+	const char *by;
+	void *count_ud;
 };
 
 static int in_time(const struct ag_scan *sc, int64_t t)
@@ -1146,10 +1817,30 @@ static int in_time(const struct ag_scan *sc, int64_t t)
 	return (!sc->from || t >= sc->from) && (!sc->until || t <= sc->until);
 }
 
+static int bit(const uint64_t *b, uint32_t i)
+{
+	return (int)(b[i / 64] >> (i % 64)) & 1;
+}
+
+/* 1 if any of bits first .. first + n - 1 of b is set. */
+static int bits_any(const uint64_t *b, uint32_t first, uint32_t n)
+{
+	for (uint32_t i = first; i < first + n;) {
+		if (i % 64 == 0 && i + 64 <= first + n) {
+			if (b[i / 64])
+				return 1;
+			i += 64;
+		} else if (bit(b, i++)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct scan_ctx *c = ud;
-	if (!in_time(c->sc, t))
+	if ((c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
 		return 0;
 	if ((++c->sc->events_seen & 1023) == 0 && c->sc->deadline_ms &&
 	    sl_mono_ms() > c->sc->deadline_ms) {
@@ -1158,13 +1849,14 @@ static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 		return 1;
 	}
 	const struct ag_event *ev = NULL;
-	if (c->parse) {
-		if (!ag_prefilter_pass(&c->pf, line, len))
+	int sure = c->yes && bit(c->yes, i);
+	if (c->parse && (!sure || c->sc->need_event)) {
+		if (!sure && !ag_prefilter_pass(&c->pf, line, len))
 			return 0;
 		if (ag_event_parse(&c->ev, line, len))
 			return 0;
 		ev = &c->ev;
-		if (!ag_query_match_event(c->sc->q, ev))
+		if (!sure && !ag_query_match_event(c->sc->q, ev))
 			return 0;
 	}
 	if (c->fn(c->ud, line, len, t, ev))
@@ -1181,19 +1873,122 @@ static int newest_block_first(const void *a, const void *b)
 	return x < y ? 1 : -1;
 }
 
-int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud)
+/* Reads the times of frame f's events into t + f->first: inflates only the
+ * entry table at the start of its events. Returns 0 or -1. */
+static int frame_times(const struct ag_segment *g, const struct frame *f, struct sl_buf *ents,
+                       int64_t *t)
 {
-	struct scan_ctx c = {.sc = sc, .fn = fn, .ud = ud};
-	c.parse = sc->need_event || !ag_query_is_all(sc->q);
-	ag_prefilter_build(sc->q, &c.pf);
+	size_t need = (size_t)f->count * EV_ENT;
+	uint64_t at = f->off + f->bloom_len, left = f->zlen;
+	uint8_t in[16384];
+	z_stream zs = {0};
+	sl_buf_reset(ents);
+	if (inflateInit(&zs) != Z_OK)
+		return -1;
+	zs.next_out = (Bytef *)sl_buf_reserve(ents, need);
+	zs.avail_out = (uInt)need;
+	while (zs.avail_out) {
+		if (!zs.avail_in) {
+			size_t k = left < sizeof in ? (size_t)left : sizeof in;
+			if (!k || read_all(g->fd, in, k, at))
+				break;
+			at += k;
+			left -= k;
+			zs.next_in = in;
+			zs.avail_in = (uInt)k;
+		}
+		int r = inflate(&zs, Z_NO_FLUSH);
+		if (r != Z_OK && !(r == Z_STREAM_END && !zs.avail_out))
+			break;
+	}
+	int rc = zs.avail_out ? -1 : 0;
+	inflateEnd(&zs);
+	for (uint32_t i = 0; !rc && i < f->count; i++)
+		t[f->first + i] = (int64_t)get64((const uint8_t *)ents->data + (size_t)i * EV_ENT);
+	return rc;
+}
+
+/* Scratch of a scan's column and frame reads. */
+struct scan_cols {
+	struct colread cr;
+	struct sl_buf ents;
+	int64_t *t;
+	size_t cap_t;
+	struct frame *fr;
+	size_t nf, cap_fr;
+};
+
+/* Counts the events of block b its columns say match (cs->yes, all of them
+ * certain) without reading its events: calls c->count for each. Returns 1
+ * when done, 0 when the columns cannot give the by field (the block must be
+ * read), -1 on a read error. */
+static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, struct scan_cols *k)
+{
+	const struct ag_columns *cs = &k->cr.cs;
+	struct ag_column *byc = NULL;
+	if (c->by) {
+		for (size_t i = 0; i < cs->n && !byc; i++)
+			if (!strcmp(cs->c[i].key, c->by))
+				byc = &cs->c[i];
+		if (byc ? !byc->is_col : !cs->complete)
+			return 0;
+		if (byc && !byc->codes && col_load(&k->cr, byc))
+			return -1;
+	}
+	const struct ag_scan *sc = c->sc;
+	int times =
+	    sc->need_time || (sc->from && b->tmin < sc->from) || (sc->until && b->tmax > sc->until);
+	if (times) {
+		if (b->count > k->cap_t) {
+			k->cap_t = b->count;
+			k->t = sl_realloc(k->t, k->cap_t * sizeof *k->t);
+		}
+		for (size_t f = 0; f < k->nf; f++)
+			if (frame_times(b->seg, &k->fr[f], &k->ents, k->t))
+				return -1;
+	}
+	uint64_t per[256] = {0}; /* without times: events per code of by */
+	for (size_t w = 0; w < (b->count + 63) / 64 && !c->stop; w++) {
+		uint64_t m = k->cr.yes[w];
+		if (!times && !byc) {
+			per[0] += (uint64_t)__builtin_popcountll(m);
+			continue;
+		}
+		for (; m && !c->stop; m &= m - 1) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(m);
+			uint8_t code = byc ? byc->codes[i] : 0;
+			if (!times) {
+				per[code]++;
+				continue;
+			}
+			if (!in_time(sc, k->t[i]))
+				continue;
+			if (c->count(c->count_ud, 1, k->t[i], code ? &byc->dict[code - 1] : NULL))
+				c->stop = 1;
+		}
+	}
+	for (size_t code = 0; code < 256 && !c->stop; code++)
+		if (per[code] &&
+		    c->count(c->count_ud, per[code], 0, code ? &byc->dict[code - 1] : NULL))
+			c->stop = 1;
+	return 1;
+}
+
+/* The scan of ag_store_scan and ag_store_count. */
+static int scan(struct ag_store *s, struct scan_ctx *c)
+{
+	struct ag_scan *sc = c->sc;
+	c->parse = sc->need_event || !ag_query_is_all(sc->q);
+	ag_prefilter_build(sc->q, &c->pf);
 	struct sl_buf z = {0}, raw = {0};
+	struct scan_cols k = {0};
 	int rc = 0;
 	/* pending events, then a snapshot of the blocks */
 	pthread_rwlock_rdlock(&s->lock);
-	for (size_t gi = 0; gi < s->nsegs && !c.stop; gi++) {
+	for (size_t gi = 0; gi < s->nsegs && !c->stop; gi++) {
 		const struct ag_segment *g = s->segs[gi];
-		for (size_t i = g->npe; i-- > 0 && !c.stop;)
-			visit(&c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
+		for (size_t i = g->npe; i-- > 0 && !c->stop;)
+			visit(c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
 	}
 	size_t nb = s->nblocks;
 	struct ag_block **bl = sl_malloc((nb ? nb : 1) * sizeof *bl);
@@ -1210,7 +2005,7 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 		bl[keep++] = bl[i];
 	}
 	qsort(bl, keep, sizeof *bl, newest_block_first);
-	for (size_t i = 0; i < keep && !c.stop; i++) {
+	for (size_t i = 0; i < keep && !c->stop; i++) {
 		const struct ag_block *b = bl[i];
 		if (sc->deadline_ms && sl_mono_ms() > sc->deadline_ms) {
 			sc->timed_out = 1;
@@ -1220,18 +2015,62 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 			sc->blocks_skipped += keep - i;
 			break;
 		}
-		struct bloom_probe p = {.b = b};
-		if (!ag_query_may_match(sc->q, probe, &p) && !p.err) {
+		long nf = block_frames(b, &k.fr, &k.cap_fr);
+		if (nf < 0)
+			goto bad;
+		k.nf = (size_t)nf;
+		c->yes = c->maybe = NULL;
+		size_t sure = 0;
+		if (b->col_len) {
+			if (block_columns(b, &k.cr))
+				goto bad;
+			ag_query_columns(sc->q, &k.cr.cs, k.cr.yes, k.cr.maybe);
+			size_t nw = (b->count + 63) / 64, w, any = 0;
+			for (sure = 1, w = 0; w < nw; w++) {
+				any |= k.cr.maybe[w] != 0;
+				sure &= k.cr.maybe[w] == k.cr.yes[w];
+			}
+			sc->blocks_columns++;
+			if (!any) {
+				sc->blocks_skipped++;
+				continue;
+			}
+			if (sure && c->count) {
+				int r = count_from_columns(c, b, &k);
+				if (r < 0)
+					goto bad;
+				if (r)
+					continue;
+			}
+			c->yes = k.cr.yes;
+			c->maybe = k.cr.maybe;
+		}
+		/* the frames' filters, for frames where the columns left doubt */
+		int any_frame = 0;
+		for (size_t f = 0; f < k.nf; f++) {
+			struct frame *fr = &k.fr[f];
+			fr->may = !c->maybe || bits_any(c->maybe, fr->first, fr->count);
+			if (fr->may && !sure) {
+				struct bloom_probe p = {.fd = b->seg->fd, .f = fr};
+				fr->may = ag_query_may_match(sc->q, probe, &p) || p.err;
+			}
+			any_frame |= fr->may;
+		}
+		if (!any_frame) {
 			sc->blocks_skipped++;
 			continue;
 		}
 		sc->blocks_read++;
-		if (block_read(b, &z, &raw) || raw_each(b, raw.data, visit, &c)) {
-			sl_error("%s: block at %llu cannot be read", b->seg->path,
-			         (unsigned long long)b->off);
-			rc = -1;
-			break;
-		}
+		for (size_t f = 0; f < k.nf && !c->stop; f++)
+			if (k.fr[f].may && (frame_read(b->seg, &k.fr[f], &z, &raw) ||
+			                    raw_each(&k.fr[f], raw.data, visit, c)))
+				goto bad;
+		continue;
+	bad:
+		sl_error("%s: block at %llu cannot be read", b->seg->path,
+		         (unsigned long long)b->off);
+		rc = -1;
+		break;
 	}
 	/* scans run on several threads */
 	__atomic_add_fetch(&s->blocks_read, sc->blocks_read, __ATOMIC_RELAXED);
@@ -1239,9 +2078,41 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 	free(bl);
 	sl_buf_free(&z);
 	sl_buf_free(&raw);
-	ag_event_free(&c.ev);
-	ag_prefilter_free(&c.pf);
+	colread_free(&k.cr);
+	sl_buf_free(&k.ents);
+	free(k.t);
+	free(k.fr);
+	ag_event_free(&c->ev);
+	ag_prefilter_free(&c->pf);
 	return rc;
+}
+
+int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud)
+{
+	struct scan_ctx c = {.sc = sc, .fn = fn, .ud = ud};
+	return scan(s, &c);
+}
+
+/* A matching event a count had to read: its first value of the by field. */
+static int count_event(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
+{
+	(void)line;
+	(void)len;
+	struct scan_ctx *c = ud;
+	const struct ag_field *f = NULL;
+	for (size_t i = 0; c->by && ev && i < ev->n && !f; i++)
+		if (!strcmp(ev->f[i].key, c->by))
+			f = &ev->f[i];
+	return c->count(c->count_ud, 1, t, f);
+}
+
+int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_count_fn fn, void *ud)
+{
+	struct scan_ctx c = {.sc = sc, .fn = count_event, .count = fn, .by = by, .count_ud = ud};
+	c.ud = &c;
+	if (by)
+		sc->need_event = 1;
+	return scan(s, &c);
 }
 
 struct top {

@@ -1,6 +1,7 @@
 /*
  * store — the aggregator's event store: time-partitioned segments of
- * checksummed, zlib-compressed blocks with a token filter per block, an id
+ * checksummed blocks (columns of the fields with few values, and
+ * zlib-compressed frames of events with a token filter each), an id
  * filter per segment, and the unflushed events kept in memory
  * (docs/storage.md describes the files).
  *
@@ -26,12 +27,15 @@ struct ag_idset {
 };
 
 struct ag_segment;
+struct colbuild;
 
 /* One compressed block of a segment; immutable once published. */
 struct ag_block {
 	struct ag_segment *seg;
 	uint64_t off; /* of the block header in the segment file */
 	uint32_t count, raw_len, zlen, bloom_len;
+	uint32_t col_len, col_raw; /* the column section and its directory; 0: none */
+	uint32_t nframes;          /* 0: one frame, the first format's body */
 	int64_t tmin, tmax;
 };
 
@@ -67,6 +71,10 @@ struct ag_segment {
 	size_t npe, cap_pe;
 	uint64_t *keys;
 	size_t nkeys, cap_keys;
+	/* the columns of the pending events: one builder per block they will
+	 * make, in order; cb_bytes is the line bytes of the last one's events */
+	struct colbuild **cbs;
+	size_t ncb, cap_cb, cb_bytes;
 };
 
 struct ag_store_opts {
@@ -102,6 +110,7 @@ struct ag_store {
 	uint64_t events, disk_bytes, raw_bytes; /* disk: blocks and indexes */
 	uint64_t dropped_duplicates;
 	uint64_t blocks_read, blocks_skipped; /* added to atomically */
+	struct ag_event add_ev;               /* writer: ag_store_add parses into it */
 };
 
 /* Fills o with the defaults. */
@@ -122,9 +131,15 @@ int ag_store_seen(struct ag_store *s, const uint64_t id[2]);
 /* Adds one event (a JSON object line without newline, its time, id and index
  * keys) to the pending events of the segment for its retention class cls
  * (letters, digits, '_') and day: searchable at once, durable after the next
- * ag_store_flush. Writer thread only. */
+ * ag_store_flush. Writer thread only. Parses the line for the block's
+ * columns; ag_store_add_event takes it parsed. */
 void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t len,
                   int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys);
+/* ag_store_add of an event the caller has parsed: ev is line flattened by
+ * ag_event_parse (NULL: it did not parse), read during the call only. */
+void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, size_t len,
+                        int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
+                        const struct ag_event *ev);
 /* Writes every pending event into blocks, fsyncs them and publishes them to
  * readers; seals segments that are full or idle. Returns 0, or -1 (the
  * pending events are then kept). Writer thread only. */
@@ -133,8 +148,8 @@ int ag_store_flush(struct ag_store *s);
 /* ---- reading ---- */
 
 /* Called for each matching event; line is valid during the call only, ev is
- * the parsed event (NULL when the query needed no parsing). Return 1 to
- * stop the scan. */
+ * the parsed event (with need_event; else NULL when the match needed no
+ * parsing). Return 1 to stop the scan. */
 typedef int (*ag_scan_fn)(void *ud, const char *line, size_t len, int64_t time_ns,
                           const struct ag_event *ev);
 
@@ -142,17 +157,33 @@ struct ag_scan {
 	const struct ag_qnode *q;
 	int64_t from, until; /* ns, inclusive; 0: open */
 	int need_event;      /* always parse events (callers that read fields) */
+	int need_time;       /* ag_store_count: fn needs every event's time */
 	/* newest blocks are read first; a callback may raise floor to skip blocks
 	 * whose newest event is older (top-N searches) */
 	int64_t floor;
 	int64_t deadline_ms; /* sl_mono_ms() after which the scan gives up; 0: none */
 	int timed_out;       /* set when it did */
 	uint64_t blocks_read, blocks_skipped, events_seen;
+	uint64_t blocks_columns; /* blocks whose columns were read */
 };
 
 /* Visits the matching events, pending ones first, then blocks newest first.
  * Returns 0, or -1 on a read error (logged). Any thread. */
 int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *ud);
+
+/* Called for n events a count matches (n > 1 only for events counted from
+ * columns): their time (0 for events counted from columns unless
+ * sc->need_time, or the block is only partly in the time range) and their
+ * first value of the by field (NULL: none, or no by field was asked).
+ * Return 1 to stop. */
+typedef int (*ag_count_fn)(void *ud, uint64_t n, int64_t time_ns, const struct ag_field *by);
+
+/* Like ag_store_scan, for counts: a block whose columns answer the query
+ * (and hold the by field, when by is not NULL) is counted from them
+ * without reading its events. Returns 0, or -1 on a read error. Any
+ * thread. */
+int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_count_fn fn,
+                   void *ud);
 
 /* A search result: a copy of the event line. */
 struct ag_hit {

@@ -3,8 +3,13 @@
  * random events go into a store (many small blocks, some events still
  * pending), random queries are rendered as text and answered by the store;
  * a brute-force evaluator over the generating structs must give the same
- * events. Runs a fixed seed and a random one (printed on failure; set
- * SLUICE_SEED to replay one).
+ * events, and the same counts (totals, by a field, per day; some queries in
+ * a time window). Small blocks make every field a column (even message:
+ * words are then answered from the columns); larger ones leave message and
+ * latency out (words are read from the events, the rest from columns); the
+ * largest is one block of two frames.
+ * Runs a fixed seed and a random one (printed on failure; set SLUICE_SEED
+ * to replay one).
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -238,8 +243,11 @@ static void render(const struct gq *q, char **p, int parent)
 	case G_UID:
 		*p += sprintf(*p, "user.id:%d", q->a % 20);
 		break;
-	case G_TAG:
-		*p += sprintf(*p, "tags:%s", words[q->a % NWORDS]);
+	case G_TAG: /* tags has several values: never a column */
+		if (q->c && q->d)
+			*p += sprintf(*p, "_exists_:tags");
+		else
+			*p += sprintf(*p, "tags:%s", words[q->a % NWORDS]);
 		break;
 	case G_EXISTS_UID:
 		*p += sprintf(*p, q->c ? "_exists_:user" : "_exists_:user.id");
@@ -331,6 +339,8 @@ static int brute(const struct gq *q, const struct gev *e)
 	case G_UID:
 		return e->has_uid && e->uid == q->a % 20;
 	case G_TAG:
+		if (q->c && q->d)
+			return e->ntags > 0;
 		for (int k = 0; k < e->ntags; k++)
 			if (e->tags[k] == q->a % NWORDS)
 				return 1;
@@ -378,7 +388,78 @@ static int newest_first(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static void run_seed(uint64_t seed)
+/* ---- counts ---- */
+
+#define NBY 8 /* distinct values a count by a field can see: up to 20 + null */
+
+struct tally {
+	char key[NBY * 4][16];
+	uint64_t n[NBY * 4];
+	size_t nk;
+	uint64_t total, day[6];
+	int64_t t0;
+};
+
+static void tally_add(struct tally *t, const char *k, uint64_t n, int64_t time_ns, int with_time)
+{
+	size_t i = 0;
+	while (i < t->nk && strcmp(t->key[i], k))
+		i++;
+	cr_assert_lt(i, NBY * 4);
+	if (i == t->nk)
+		snprintf(t->key[t->nk++], sizeof t->key[0], "%s", k);
+	t->n[i] += n;
+	t->total += n;
+	if (with_time) {
+		int64_t d = (time_ns - t->t0) / (86400LL * 1000000000LL);
+		cr_assert(d >= 0 && d < 6, "time %lld out of the days", (long long)time_ns);
+		t->day[d] += n;
+	}
+}
+
+static uint64_t tally_of(const struct tally *t, const char *k)
+{
+	for (size_t i = 0; i < t->nk; i++)
+		if (!strcmp(t->key[i], k))
+			return t->n[i];
+	return 0;
+}
+
+struct count_ud {
+	struct tally *t;
+	int with_time;
+};
+
+static int count_cb(void *ud, uint64_t n, int64_t time_ns, const struct ag_field *by)
+{
+	struct count_ud *c = ud;
+	char k[16];
+	if (by)
+		snprintf(k, sizeof k, "%d%.*s", (int)by->type, (int)by->vlen, by->val);
+	else
+		snprintf(k, sizeof k, "null");
+	tally_add(c->t, k, n, time_ns, c->with_time);
+	return 0;
+}
+
+static const char *const bys[] = {NULL, "level", "user.id", "tags", "opt"};
+
+/* The value brute force expects a count by bys[b] to see for event e. */
+static void brute_by(int b, const struct gev *e, char k[16])
+{
+	if (b == 1)
+		snprintf(k, 16, "%d%s", AG_F_STR, levels[e->level]);
+	else if (b == 2 && e->has_uid)
+		snprintf(k, 16, "%d%d", AG_F_NUM, e->uid);
+	else if (b == 3 && e->ntags)
+		snprintf(k, 16, "%d%s", AG_F_STR, words[e->tags[0]]);
+	else if (b == 4 && e->has_opt)
+		snprintf(k, 16, "%do%d", AG_F_STR, e->opt);
+	else
+		snprintf(k, 16, "null");
+}
+
+static void run_seed(uint64_t seed, size_t block_size)
 {
 	char dir[] = "/tmp/sluice-test-agg.XXXXXX", line[1024], q[4096], err[256];
 	cr_assert_not_null(mkdtemp(dir));
@@ -387,7 +468,7 @@ static void run_seed(uint64_t seed)
 	struct ag_store s;
 	struct ag_store_opts o;
 	ag_store_defaults(&o);
-	o.block_size = 2048;
+	o.block_size = block_size;
 	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
 	struct ag_event ev = {0};
 	struct keys k = {0};
@@ -397,12 +478,15 @@ static void run_seed(uint64_t seed)
 		k.n = 0;
 		ag_index_keys(&ev, key_add, &k);
 		uint64_t id[2] = {0, (uint64_t)i + 1};
-		ag_store_add(&s, "default", line, n, evs[i].t, id, k.v, k.n);
+		if (block_size == 64 << 10) /* the store parses the line itself */
+			ag_store_add(&s, "default", line, n, evs[i].t, id, k.v, k.n);
+		else
+			ag_store_add_event(&s, "default", line, n, evs[i].t, id, k.v, k.n, &ev);
 		if (i == NEV * 2 / 3)
 			cr_assert_eq(ag_store_flush(&s), 0);
 	}
 	static unsigned char want[NEV], got[NEV];
-	int order[NEV];
+	int order[NEV], from_columns = 0, partly = 0;
 	for (int qi = 0; qi < NQUERY; qi++) {
 		struct gq *g = gen_query(0);
 		char *p = q;
@@ -410,13 +494,44 @@ static void run_seed(uint64_t seed)
 		struct ag_qnode *n = ag_query_parse(q, err, sizeof err);
 		cr_assert_not_null(n, "seed %llu: query \"%s\" does not parse: %s",
 		                   (unsigned long long)seed, q, err);
-		int nwant = 0;
-		for (int i = 0; i < NEV; i++) {
-			want[i] = (unsigned char)brute(g, &evs[i]);
-			if (want[i])
-				order[nwant++] = i;
+		/* a third of the queries in a time window */
+		int64_t from = 0, until = 0, t0 = 1793491200LL * 1000000000LL;
+		if (qi % 3 == 1) {
+			from = t0 + (int64_t)rnd(5 * 86400) * 1000000000LL;
+			until = from + (int64_t)rnd(2 * 86400) * 1000000000LL;
 		}
-		struct ag_scan sc = {.q = n};
+		int nwant = 0, by = (int)rnd(5), with_time = (int)rnd(2);
+		struct tally tw = {.t0 = t0}, tg = {.t0 = t0};
+		for (int i = 0; i < NEV; i++) {
+			want[i] =
+			    (unsigned char)(brute(g, &evs[i]) &&
+			                    (!from || (evs[i].t >= from && evs[i].t <= until)));
+			if (want[i]) {
+				char bk[16];
+				order[nwant++] = i;
+				brute_by(by, &evs[i], bk);
+				tally_add(&tw, bk, 1, evs[i].t, with_time);
+			}
+		}
+		struct ag_scan cs = {.q = n, .from = from, .until = until, .need_time = with_time};
+		struct count_ud cu = {&tg, with_time};
+		cr_assert_eq(ag_store_count(&s, &cs, bys[by], count_cb, &cu), 0);
+		from_columns += cs.blocks_columns && !cs.blocks_read;
+		partly += cs.blocks_columns && cs.blocks_read;
+		cr_assert_eq(tg.total, (uint64_t)nwant,
+		             "seed %llu, blocks of %zu: count \"%s\" gave %llu, brute force %d",
+		             (unsigned long long)seed, block_size, q, (unsigned long long)tg.total,
+		             nwant);
+		for (size_t v = 0; v < tw.nk; v++)
+			cr_assert_eq(tally_of(&tg, tw.key[v]), tw.n[v],
+			             "seed %llu, blocks of %zu: count \"%s\" by %s: %s",
+			             (unsigned long long)seed, block_size, q, bys[by], tw.key[v]);
+		cr_assert_eq(tg.nk, tw.nk, "seed %llu: count \"%s\" by %s: other values",
+		             (unsigned long long)seed, q, bys[by]);
+		cr_assert_eq(memcmp(tg.day, tw.day, sizeof tw.day), 0,
+		             "seed %llu, blocks of %zu: count \"%s\": other days",
+		             (unsigned long long)seed, block_size, q);
+		struct ag_scan sc = {.q = n, .from = from, .until = until};
 		struct ag_hit *hits;
 		size_t limit = qi % 4 == 0 ? 5 : 0;
 		long c = ag_store_search(&s, &sc, limit, &hits);
@@ -450,6 +565,10 @@ static void run_seed(uint64_t seed)
 		ag_query_free(n);
 		free_query(g);
 	}
+	/* both paths ran: counts answered from columns alone, and counts that
+	 * had to read some blocks */
+	cr_assert_gt(from_columns, NQUERY / 10, "%d", from_columns);
+	cr_assert_gt(partly, NQUERY / 10, "%d", partly);
 	free(k.v);
 	ag_event_free(&ev);
 	ag_store_close(&s);
@@ -460,7 +579,9 @@ static void run_seed(uint64_t seed)
 
 Test(agg_search, fixed_seed, .timeout = 240)
 {
-	run_seed(12345);
+	run_seed(12345, 2048);
+	run_seed(12345, 64 << 10);
+	run_seed(12345, 1 << 20); /* one block of two frames */
 }
 
 Test(agg_search, random_seed, .timeout = 240)
@@ -470,5 +591,7 @@ Test(agg_search, random_seed, .timeout = 240)
 	    env ? strtoull(env, NULL, 10) : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	fprintf(stderr, "agg_search: random seed %llu (replay with SLUICE_SEED)\n",
 	        (unsigned long long)seed);
-	run_seed(seed);
+	run_seed(seed, 2048);
+	run_seed(seed, 64 << 10);
+	run_seed(seed, 1 << 20);
 }
