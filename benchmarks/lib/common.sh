@@ -421,6 +421,15 @@ api_count() {
 		sed -n 's/.*"count": *\([0-9]*\).*/\1/p'
 }
 count_is() { [[ $(api_count "$1" "$2") == "$3" ]]; }
+# durable PORT N: the aggregator has stored N events and has nothing left to
+# write (from /metrics, which costs it nothing: polling with a count would
+# put the count's work into the ingest figures)
+durable() {
+	curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk -v n="$2" '
+		$1 == "sluice_aggregator_stored_total" { s = $2 }
+		$1 == "sluice_aggregator_pending_bytes" { p = $2 }
+		END { exit !(s == n && p == 0) }'
+}
 healthy() { curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1; }
 
 TIMEOUT=$((QUICK ? 120 : 900))

@@ -216,7 +216,8 @@ suite_ingest() {
 		ru=$(mktemp "$WORK/ru.XXXXXX")
 		start_bg "$WORK/aggregator.log" "$ru" "$AGGREGATOR" --config "$cfg"
 		local pid=$BG_PID
-		if ! WAIT_PID=$pid wait_until "$TIMEOUT" count_is "$port" '*' "$JSON_LINES"; then
+		if ! WAIT_PID=$pid wait_until "$TIMEOUT" durable "$port" "$JSON_LINES" ||
+			! count_is "$port" '*' "$JSON_LINES"; then
 			if kill -0 "$pid" 2>/dev/null; then
 				na ingest "$c" $t "stored $(api_count "$port" '*') of $JSON_LINES events within ${TIMEOUT}s"
 			else
