@@ -36,6 +36,21 @@ size_t ag_num_canon(double v, char out[32])
 {
 	if (v == 0)
 		v = 0; /* -0 == 0 */
+	if (v >= -0x1p53 && v <= 0x1p53 && v == (double)(int64_t)v) {
+		/* an integer of at most 16 digits: "%.17g" writes its digits */
+		char d[20];
+		size_t n = 0, k = 0;
+		uint64_t u = (uint64_t)(v < 0 ? -v : v);
+		do
+			d[n++] = (char)('0' + u % 10);
+		while (u /= 10);
+		if (v < 0)
+			out[k++] = '-';
+		while (n)
+			out[k++] = d[--n];
+		out[k] = '\0';
+		return k;
+	}
 	int n = snprintf(out, 32, "%.17g", v);
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -245,8 +260,9 @@ void ag_event_free(struct ag_event *ev)
 
 const struct ag_field *ag_event_get(const struct ag_event *ev, const char *key)
 {
+	size_t n = strlen(key);
 	for (size_t i = 0; i < ev->n; i++)
-		if (!strcmp(ev->f[i].key, key))
+		if (ev->f[i].klen == n && !memcmp(ev->f[i].key, key, n))
 			return &ev->f[i];
 	return NULL;
 }
