@@ -3,12 +3,15 @@
  */
 #include "bloom.h"
 
+#include <endian.h>
+#include <string.h>
+
+/* p[0..8) as a little-endian number, in one load */
 static uint64_t load64(const unsigned char *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
 }
 
 static uint64_t fmix(uint64_t h)
@@ -35,9 +38,17 @@ uint64_t ag_hash(const void *p, size_t n)
 		s += 8;
 		n -= 8;
 	}
+	/* the last n < 8 bytes, little-endian, in loads that stay inside them */
 	uint64_t t = 0;
-	for (size_t i = n; i-- > 0;)
-		t = (t << 8) | s[i];
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4); /* overlaps a where n < 8: the same bytes */
+		t = le32toh(a) | (uint64_t)le32toh(b) << (8 * (n - 4));
+	} else if (n) {
+		t = s[0] | (uint64_t)s[n / 2] << (8 * (n / 2)) |
+		    (uint64_t)s[n - 1] << (8 * (n - 1));
+	}
 	h ^= t * 0x87c37b91114253d5ULL;
 	return fmix(h);
 }

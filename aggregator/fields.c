@@ -1,14 +1,21 @@
 /*
- * fields — flattening JSON events with yajl's streaming parser.
+ * fields — flattening JSON events in one pass over the text.
+ *
+ * The scanner accepts and decodes exactly what yajl 2.1 (the project's JSON
+ * library, which flattened events before) accepts and decodes, strings
+ * validated as UTF-8 the way yajl checks them; tests/fuzz/fuzz_fields.c
+ * compares the two on every input. It exists because yajl's lexer was a
+ * fifth of the aggregator's ingest instructions: ingest needs every field of
+ * every event, but no tree, no copies and no callbacks through a table.
  */
 #include "fields.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 int ag_num_parse(const char *s, size_t n, double *out)
 {
@@ -36,6 +43,21 @@ size_t ag_num_canon(double v, char out[32])
 {
 	if (v == 0)
 		v = 0; /* -0 == 0 */
+	if (v >= -0x1p53 && v <= 0x1p53 && v == (double)(int64_t)v) {
+		/* an integer of at most 16 digits: "%.17g" writes its digits */
+		char d[20];
+		size_t n = 0, k = 0;
+		uint64_t u = (uint64_t)(v < 0 ? -v : v);
+		do
+			d[n++] = (char)('0' + u % 10);
+		while (u /= 10);
+		if (v < 0)
+			out[k++] = '-';
+		while (n)
+			out[k++] = d[--n];
+		out[k] = '\0';
+		return k;
+	}
 	int n = snprintf(out, 32, "%.17g", v);
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -191,10 +213,309 @@ static int cb_end_array(void *ctx)
 	return 1;
 }
 
-static const yajl_callbacks callbacks = {
-    cb_null,      cb_bool,    NULL,       NULL,           cb_number,    cb_string,
-    cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array,
-};
+/* JSON whitespace, as yajl's lexer skips it */
+static int ws(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+}
+
+static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && ws(*p))
+		p++;
+	return p;
+}
+
+static int hexdig(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+static unsigned hex4(const unsigned char *s)
+{
+	return (unsigned)(hexdig(s[0]) << 12 | hexdig(s[1]) << 8 | hexdig(s[2]) << 4 |
+	                  hexdig(s[3]));
+}
+
+/* Appends code point c as UTF-8 the way yajl writes it (beyond U+1FFFFF: a
+ * '?'). */
+static void put_utf8(struct sl_buf *b, unsigned c)
+{
+	char u[4];
+	size_t n;
+	if (c < 0x80) {
+		u[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		u[0] = (char)(0xc0 | c >> 6);
+		u[1] = (char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		u[0] = (char)(0xe0 | c >> 12);
+		u[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else if (c < 0x200000) {
+		u[0] = (char)(0xf0 | c >> 18);
+		u[1] = (char)(0x80 | (c >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (c >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f));
+		n = 4;
+	} else {
+		u[0] = '?';
+		n = 1;
+	}
+	sl_buf_append(b, u, n);
+}
+
+/* Unescapes the (validated) string body s[0..n) into b as yajl does: a high
+ * surrogate takes the \u escape after it as its low half whatever it is, and
+ * without one becomes '?'. */
+static void unescape(struct sl_buf *b, const unsigned char *s, size_t n)
+{
+	size_t beg = 0, i = 0;
+	while (i < n) {
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		sl_buf_append(b, s + beg, i - beg);
+		char c = (char)s[++i];
+		const char *rep = strchr("\"\\/bfnrt", c);
+		if (c != 'u') {
+			sl_buf_putc(b, "\"\\/\b\f\n\r\t"[rep - "\"\\/bfnrt"]);
+		} else {
+			unsigned cp = hex4(s + i + 1);
+			i += 4;
+			if ((cp & 0xfc00) == 0xd800) {
+				if (i + 2 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
+					unsigned lo = hex4(s + i + 3);
+					cp = ((cp & 0x3f) << 10 | (((cp >> 6) & 0xf) + 1) << 16 |
+					      (lo & 0x3ff));
+					i += 6;
+					put_utf8(b, cp);
+				} else {
+					sl_buf_putc(b, '?');
+				}
+			} else {
+				put_utf8(b, cp);
+			}
+		}
+		beg = ++i;
+	}
+	if (beg < n)
+		sl_buf_append(b, s + beg, n - beg);
+}
+
+/* How many of the 8 bytes at p come before the first quote, backslash,
+ * control character or non-ASCII byte (the bytes a string's scan stops at):
+ * 8 when none does. The lowest flagged byte is exact: the borrows of the
+ * subtractions only run upwards. */
+static unsigned plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t w, q, b;
+	memcpy(&w, p, 8);
+	w = le64toh(w);
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	uint64_t m = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w) & high;
+	return m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
+}
+
+/* Scans the string whose opening quote is at *pp: sets *s and *n to its
+ * text (unescaped into esc when it has escapes) and moves *pp past its
+ * closing quote. Returns 0, or -1 when it is not a valid string. */
+static int scan_string(const unsigned char **pp, const unsigned char *end, struct sl_buf *esc,
+                       const char **s, size_t *n)
+{
+	const unsigned char *p = *pp + 1, *body = p;
+	int escapes = 0;
+	for (;;) {
+		unsigned k = 8;
+		while (k == 8 && end - p >= 8)
+			p += k = plain8(p);
+		while (k == 8 && p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end)
+			return -1;
+		unsigned char c = *p;
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			escapes = 1;
+			if (++p >= end)
+				return -1;
+			c = *p++;
+			if (c == 'u') {
+				for (int i = 0; i < 4; i++, p++)
+					if (p >= end || hexdig(*p) < 0)
+						return -1;
+			} else if (!c || !strchr("\"\\/bfnrt", c)) {
+				return -1;
+			}
+			continue;
+		}
+		if (c < 0x20)
+			return -1;
+		/* UTF-8 as yajl checks it: the lead byte's length, continuations */
+		int more = (c >> 5) == 6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 0;
+		if (!more)
+			return -1;
+		for (p++; more; more--, p++)
+			if (p >= end || (*p >> 6) != 2)
+				return -1;
+	}
+	*pp = p + 1;
+	if (!escapes) {
+		*s = (const char *)body;
+		*n = (size_t)(p - body);
+		return 0;
+	}
+	sl_buf_reset(esc);
+	unescape(esc, body, (size_t)(p - body));
+	*s = esc->data ? esc->data : "";
+	*n = esc->len;
+	return 0;
+}
+
+/* Moves p past a JSON number. Returns NULL when there is none. */
+static const unsigned char *scan_number(const unsigned char *p, const unsigned char *end)
+{
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0') {
+		p++;
+	} else if (p < end && *p >= '1' && *p <= '9') {
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	} else {
+		return NULL;
+	}
+	if (p < end && *p == '.') {
+		if (++p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		if (++p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
+static int literal(const unsigned char **pp, const unsigned char *end, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(end - *pp) < n || memcmp(*pp, word, n))
+		return 0;
+	*pp += n;
+	return 1;
+}
+
+/* Parses one JSON value after another with an explicit stack of the open
+ * containers (ev->nest, '{' or '['), calling the callbacks above as yajl
+ * did. Returns 0 when json[0..len) is one object and nothing else. */
+static int scan(struct ag_event *ev, const unsigned char *p, const unsigned char *end)
+{
+	const char *s;
+	size_t n;
+	sl_buf_reset(&ev->nest);
+	goto value;
+value:
+	p = skip_ws(p, end);
+	if (p >= end)
+		return -1;
+	switch (*p) {
+	case '{':
+		p++;
+		if (!cb_start_map(ev))
+			return -1;
+		sl_buf_putc(&ev->nest, '{');
+		p = skip_ws(p, end);
+		if (p < end && *p == '}') {
+			p++;
+			goto close;
+		}
+		goto key;
+	case '[':
+		p++;
+		if (!cb_start_array(ev))
+			return -1;
+		sl_buf_putc(&ev->nest, '[');
+		p = skip_ws(p, end);
+		if (p < end && *p == ']') {
+			p++;
+			goto close;
+		}
+		goto value;
+	case '"':
+		if (scan_string(&p, end, &ev->esc, &s, &n) ||
+		    !cb_string(ev, (const unsigned char *)s, n))
+			return -1;
+		goto next;
+	case 't':
+		if (!literal(&p, end, "true") || !cb_bool(ev, 1))
+			return -1;
+		goto next;
+	case 'f':
+		if (!literal(&p, end, "false") || !cb_bool(ev, 0))
+			return -1;
+		goto next;
+	case 'n':
+		if (!literal(&p, end, "null") || !cb_null(ev))
+			return -1;
+		goto next;
+	default: {
+		const unsigned char *e = scan_number(p, end);
+		if (!e || !cb_number(ev, (const char *)p, (size_t)(e - p)))
+			return -1;
+		p = e;
+		goto next;
+	}
+	}
+key:
+	p = skip_ws(p, end);
+	if (p >= end || *p != '"' || scan_string(&p, end, &ev->esc, &s, &n) ||
+	    !cb_map_key(ev, (const unsigned char *)s, n))
+		return -1;
+	p = skip_ws(p, end);
+	if (p >= end || *p != ':')
+		return -1;
+	p++;
+	goto value;
+close:
+	/* the container on top of ev->nest has just ended */
+	if (ev->nest.data[--ev->nest.len] == '{' ? !cb_end_map(ev) : !cb_end_array(ev))
+		return -1;
+next:
+	/* after a value: a comma, the end of its container, or the end */
+	if (!ev->nest.len)
+		return skip_ws(p, end) == end ? 0 : -1;
+	p = skip_ws(p, end);
+	if (p >= end)
+		return -1;
+	if (*p == ',') {
+		p++;
+		if (ev->nest.data[ev->nest.len - 1] == '{')
+			goto key;
+		goto value;
+	}
+	if (*p == (ev->nest.data[ev->nest.len - 1] == '{' ? '}' : ']')) {
+		p++;
+		goto close;
+	}
+	return -1;
+}
 
 int ag_event_parse(struct ag_event *ev, const char *json, size_t len)
 {
@@ -207,21 +528,9 @@ int ag_event_parse(struct ag_event *ev, const char *json, size_t len)
 	size_t i = 0;
 	while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
 		i++;
-	if (i >= len || json[i] != '{')
-		return -1;
-	if (!ev->yh) {
-		/* one handle parses event after event: values separated by "\n" */
-		ev->yh = yajl_alloc(&callbacks, NULL, ev);
-		if (!ev->yh)
-			return -1;
-		yajl_config(ev->yh, yajl_allow_multiple_values, 1);
-	}
-	/* the newline ends a number or a literal the text may end with */
-	if (yajl_parse(ev->yh, (const unsigned char *)json, len) != yajl_status_ok ||
-	    yajl_parse(ev->yh, (const unsigned char *)"\n", 1) != yajl_status_ok || !ev->done) {
-		/* a handle in error, or in the middle of a value, cannot go on */
-		yajl_free(ev->yh);
-		ev->yh = NULL;
+	if (i >= len || json[i] != '{' ||
+	    scan(ev, (const unsigned char *)json + i, (const unsigned char *)json + len) ||
+	    !ev->done) {
 		ev->n = 0;
 		return -1;
 	}
@@ -234,19 +543,20 @@ int ag_event_parse(struct ag_event *ev, const char *json, size_t len)
 
 void ag_event_free(struct ag_event *ev)
 {
-	if (ev->yh)
-		yajl_free(ev->yh);
 	free(ev->f);
 	free(ev->stack);
 	sl_buf_free(&ev->arena);
 	sl_buf_free(&ev->path);
+	sl_buf_free(&ev->nest);
+	sl_buf_free(&ev->esc);
 	memset(ev, 0, sizeof *ev);
 }
 
 const struct ag_field *ag_event_get(const struct ag_event *ev, const char *key)
 {
+	size_t n = strlen(key);
 	for (size_t i = 0; i < ev->n; i++)
-		if (!strcmp(ev->f[i].key, key))
+		if (ev->f[i].klen == n && !memcmp(ev->f[i].key, key, n))
 			return &ev->f[i];
 	return NULL;
 }

@@ -1,10 +1,10 @@
 /*
  * fields — one stored event, flattened for matching and indexing.
  *
- * ag_event_parse() streams a JSON object through yajl's callbacks and records
- * every scalar as a field: nested objects become dotted keys ("http.status"),
+ * ag_event_parse() scans a JSON object in one pass and records every scalar
+ * as a field: nested objects become dotted keys ("http.status"),
  * each element of an array becomes one more field with the array's key, so
- * a key may appear several times. Strings are unescaped (by yajl); numbers
+ * a key may appear several times. Strings are unescaped; numbers
  * keep the text they were written with and their value as a double.
  */
 #ifndef AG_FIELDS_H
@@ -32,9 +32,10 @@ struct ag_event {
 	struct sl_buf path;  /* the dotted key being built */
 	size_t *stack;       /* path length at each open map/array */
 	size_t depth, stack_cap;
-	int in_array; /* depth of arrays the parser is inside */
-	int done;     /* the top-level object ended */
-	void *yh;     /* the yajl handle, reused from event to event */
+	int in_array;       /* depth of arrays the parser is inside */
+	int done;           /* the top-level object ended */
+	struct sl_buf nest; /* the open containers, '{' or '[' each */
+	struct sl_buf esc;  /* the last string with escapes, unescaped */
 };
 
 /* Parses the JSON object json[0..len) into ev, which is reset first and may

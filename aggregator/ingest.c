@@ -256,12 +256,17 @@ static void *run(void *arg)
 		size_t got = 0;
 		int64_t deadline = sl_mono_ms() + in->cfg->tuning.batch_wait;
 		while (got < max && !in->stop) {
-			int64_t left = deadline - sl_mono_ms();
-			if (left <= 0)
-				break;
-			rd_kafka_message_t *m = rd_kafka_consumer_poll(in->rk, (int)left);
-			if (!m)
-				continue;
+			/* the clock only when the queue is empty: read for every
+			 * message it cost as much CPU as the poll itself */
+			rd_kafka_message_t *m = rd_kafka_consumer_poll(in->rk, 0);
+			if (!m) {
+				int64_t left = deadline - sl_mono_ms();
+				if (left <= 0)
+					break;
+				m = rd_kafka_consumer_poll(in->rk, (int)left);
+				if (!m)
+					continue;
+			}
 			if (m->err) {
 				if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 					sl_warn("kafka: %s", rd_kafka_message_errstr(m));

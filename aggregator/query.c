@@ -1076,6 +1076,17 @@ static int add_word(void *ud, const char *s, size_t n)
 	return 0;
 }
 
+/* value_indexed() of a field, comparing names only where their first bytes agree */
+static int index_value(const struct ag_field *f)
+{
+	if (f->vlen > MAX_INDEXED_VALUE)
+		return 0;
+	for (size_t i = 0; i < sizeof unindexed_values / sizeof *unindexed_values; i++)
+		if (f->key[0] == unindexed_values[i][0] && !strcmp(f->key, unindexed_values[i]))
+			return 0;
+	return 1;
+}
+
 void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud)
 {
 	struct keys_ud k = {add, ud};
@@ -1085,9 +1096,9 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 		for (size_t j = 0; j < f->klen; j++)
 			if (f->key[j] == '.')
 				add(ud, key_hash('k', f->key, j, NULL, 0));
-		if (f->type == AG_F_STR && !strcmp(f->key, "message"))
+		if (f->type == AG_F_STR && f->klen == 7 && !memcmp(f->key, "message", 7))
 			ag_tokenize(f->val, f->vlen, add_word, &k);
-		if (!value_indexed(f->key, f->vlen))
+		if (!index_value(f))
 			continue;
 		if (f->type == AG_F_NUM) {
 			char c[32];
