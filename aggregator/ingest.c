@@ -181,7 +181,8 @@ static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const ch
 	}
 	b->nkeys = 0;
 	ag_index_keys(&b->ev, key_add, b);
-	ag_store_add(in->store, "default", b->line.data, b->line.len, t, id, b->keys, b->nkeys);
+	ag_store_add_event(in->store, "default", b->line.data, b->line.len, t, id, b->keys,
+	                   b->nkeys, &b->ev);
 	in->stored++;
 }
 
