@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "bloom.h"
@@ -1064,8 +1065,14 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	char *rp = sl_buf_reserve(raw, f->raw_len);
 	if (read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
 		return -1;
-	uLongf rl = f->raw_len;
-	if (uncompress((Bytef *)rp, &rl, (const Bytef *)zp, f->zlen) != Z_OK || rl != f->raw_len)
+	/* libdeflate reads the zlib format about twice as fast as zlib; a
+	 * decompressor is a small allocation, one per call keeps it thread-safe */
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	size_t rl = 0;
+	int ok = d && libdeflate_zlib_decompress(d, zp, f->zlen, rp, f->raw_len, &rl) ==
+	                  LIBDEFLATE_SUCCESS;
+	libdeflate_free_decompressor(d);
+	if (!ok || rl != f->raw_len)
 		return -1;
 	sl_buf_commit(raw, rl);
 	return 0;
@@ -1398,6 +1405,7 @@ void ag_store_close(struct ag_store *s)
 	free(s->ring);
 	free(s->dir);
 	ag_event_free(&s->add_ev);
+	libdeflate_free_compressor(s->zc);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
 }
@@ -1573,13 +1581,19 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 				hset_add(hs, g->keys[p->key0 + k]);
 		}
 		size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
-		uLongf zl = compressBound((uLong)rl);
+		if (!s->zc && !(s->zc = libdeflate_alloc_compressor(s->o.level))) {
+			sl_error("out of memory for a compressor");
+			abort();
+		}
+		size_t zl = libdeflate_zlib_compress_bound(s->zc, rl);
 		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + zl);
 		memset(o, 0, blen);
 		for (size_t i = 0; i < hs->cap; i++)
 			if (hs->v[i])
 				ag_bloom_add(o, blen, hs->v[i]);
-		compress2(o + blen, &zl, r, (uLong)rl, s->o.level);
+		/* the zlib format, written by libdeflate: faster than zlib and
+		 * about a tenth smaller at the same level */
+		zl = libdeflate_zlib_compress(s->zc, r, rl, o + blen, zl);
 		sl_buf_commit(fr, blen + zl);
 		buf_u32(&fb->table, (uint32_t)fn);
 		buf_u32(&fb->table, (uint32_t)rl);

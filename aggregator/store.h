@@ -111,6 +111,7 @@ struct ag_store {
 	uint64_t dropped_duplicates;
 	uint64_t blocks_read, blocks_skipped; /* added to atomically */
 	struct ag_event add_ev;               /* writer: ag_store_add parses into it */
+	struct libdeflate_compressor *zc;     /* writer: compresses frames */
 };
 
 /* Fills o with the defaults. */
