@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 #include "event.h"
 #include "parser.h"
@@ -111,7 +115,11 @@ void sl_http_request_fields(struct sl_event *ev, const char *r, size_t n);
 
 /* ---- small scanners ---- */
 
-/* Formats a PCRE2 compile error as "<what>: invalid regex at offset N: msg". */
-void sl_regex_error(char *err, size_t errlen, const char *what, int code, size_t offset);
+/* Compiles pattern (len bytes, or PCRE2_ZERO_TERMINATED) as UTF-8 that
+ * tolerates invalid input, with JIT. Returns the code (the caller frees it
+ * with pcre2_code_free), or NULL with "<what>: invalid regex at offset N:
+ * msg" in err. */
+pcre2_code *sl_regex_compile(const char *pattern, size_t len, const char *what, char *err,
+                             size_t errlen);
 
 #endif

@@ -171,22 +171,6 @@ static void user_free(void *ud)
 	free(u);
 }
 
-/* Compiles pattern with JIT; returns NULL with err set (what names the key).
- * Ownership: the caller frees the code with pcre2_code_free. */
-static pcre2_code *compile(const char *pattern, const char *what, char *err, size_t errlen)
-{
-	int code;
-	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	                               PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
-	if (!re) {
-		sl_regex_error(err, errlen, what, code, (size_t)off);
-		return NULL;
-	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-	return re;
-}
-
 static int parser_join_adapter(void *ud, int *ml, const char *s, size_t n);
 
 struct parser_rule {
@@ -296,9 +280,11 @@ int sl_ml_setup(struct sl_ml *ml, const struct sl_cfg_node *node, const struct s
 		return named_rule(ml, rule ? rule : "parser", "multiline.rule", ops, pstate, err,
 		                  errlen);
 	struct user_rule *u = sl_calloc(1, sizeof *u);
-	if (start && !(u->start = compile(start, "multiline.start", err, errlen)))
+	if (start && !(u->start = sl_regex_compile(start, PCRE2_ZERO_TERMINATED, "multiline.start",
+	                                           err, errlen)))
 		goto fail;
-	if (cont && !(u->cont = compile(cont, "multiline.continue", err, errlen)))
+	if (cont && !(u->cont = sl_regex_compile(cont, PCRE2_ZERO_TERMINATED, "multiline.continue",
+	                                         err, errlen)))
 		goto fail;
 	u->md = pcre2_match_data_create(1, NULL);
 	ml->join = user_join;

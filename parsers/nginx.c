@@ -280,15 +280,9 @@ static void *nginx_create(const struct sl_cfg_node *opts, char *err, size_t errl
 		fmt = COMBINED;
 	if (compile_format(st, fmt, &re, err, errlen))
 		goto fail;
-	int code;
-	PCRE2_SIZE off;
-	st->re = pcre2_compile((PCRE2_SPTR)re.data, re.len, PCRE2_MATCH_INVALID_UTF | PCRE2_UTF,
-	                       &code, &off, NULL);
-	if (!st->re) {
-		sl_regex_error(err, errlen, "parser_options.log_format", code, (size_t)off);
+	st->re = sl_regex_compile(re.data, re.len, "parser_options.log_format", err, errlen);
+	if (!st->re)
 		goto fail;
-	}
-	pcre2_jit_compile(st->re, PCRE2_JIT_COMPLETE);
 	st->md = pcre2_match_data_create_from_pattern(st->re, NULL);
 	st->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(st->mctx, MATCH_STEP);

@@ -63,10 +63,21 @@ int sl_popt_read(const struct sl_cfg_node *opts, const char *prefix, const struc
 	return 0;
 }
 
-void sl_regex_error(char *err, size_t errlen, const char *what, int code, size_t offset)
+pcre2_code *sl_regex_compile(const char *pattern, size_t len, const char *what, char *err,
+                             size_t errlen)
 {
-	PCRE2_UCHAR msg[256];
-	if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
-		strcpy((char *)msg, "unknown error");
-	snprintf(err, errlen, "%s: invalid regex at offset %zu: %s", what, offset, (char *)msg);
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, len,
+	                               PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[256];
+		if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
+			strcpy((char *)msg, "unknown error");
+		snprintf(err, errlen, "%s: invalid regex at offset %zu: %s", what, (size_t)off,
+		         (char *)msg);
+		return NULL;
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
 }

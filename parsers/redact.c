@@ -91,15 +91,9 @@ static const struct {
 static int add_rule(struct sl_redact *r, const char *pattern, const char *replace, unsigned flag,
                     const char *what, char *err, size_t errlen)
 {
-	int code;
-	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	                               PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
-	if (!re) {
-		sl_regex_error(err, errlen, what, code, (size_t)off);
+	pcre2_code *re = sl_regex_compile(pattern, PCRE2_ZERO_TERMINATED, what, err, errlen);
+	if (!re)
 		return -1;
-	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	r->rules = sl_realloc(r->rules, (r->n + 1) * sizeof *r->rules);
 	r->rules[r->n].re = re;
 	r->rules[r->n].replace = sl_strdup(replace);

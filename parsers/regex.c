@@ -116,15 +116,10 @@ static void *regex_create(const struct sl_cfg_node *opts, char *err, size_t errl
 		snprintf(err, errlen, "parser_options.pattern: is required by the regex parser");
 		goto fail;
 	}
-	int code;
-	PCRE2_SIZE off;
-	st->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
-	if (!st->re) {
-		sl_regex_error(err, errlen, "parser_options.pattern", code, (size_t)off);
+	st->re =
+	    sl_regex_compile(pattern, PCRE2_ZERO_TERMINATED, "parser_options.pattern", err, errlen);
+	if (!st->re)
 		goto fail;
-	}
-	pcre2_jit_compile(st->re, PCRE2_JIT_COMPLETE);
 	st->md = pcre2_match_data_create_from_pattern(st->re, NULL);
 	uint32_t count, size;
 	PCRE2_SPTR table;
