@@ -254,9 +254,11 @@ static void *run(void *arg)
 	int64_t last_flush = sl_mono_ms();
 	b.offs = rd_kafka_topic_partition_list_new(8);
 	while (!in->stop) {
-		size_t got = 0;
+		size_t got = 0, bytes = 0;
 		int64_t deadline = sl_mono_ms() + in->cfg->tuning.batch_wait;
-		while (got < max && !in->stop) {
+		/* a batch ends at batch_max messages or at the bytes of a flush: a
+		 * message can carry a shipper's batch of thousands of events */
+		while (got < max && bytes < flush_bytes && !in->stop) {
 			/* the clock only when the queue is empty: read for every
 			 * message it cost as much CPU as the poll itself */
 			rd_kafka_message_t *m = rd_kafka_consumer_poll(in->rk, 0);
@@ -274,6 +276,7 @@ static void *run(void *arg)
 				rd_kafka_message_destroy(m);
 				continue;
 			}
+			bytes += m->len;
 			msgs[got++] = m;
 		}
 		for (size_t i = 0; i < got; i++) {
@@ -336,6 +339,15 @@ int ag_ingest_start(struct ag_ingest *in, struct ag_config *cfg, struct ag_store
 			return -1;
 		}
 	}
+	/* librdkafka pre-fetches up to 64 MiB by default, which with batched
+	 * messages is most of the aggregator's memory and no faster than 16 MiB;
+	 * kafka.librdkafka may still set it */
+	const char *qmax = "queued.max.messages.kbytes";
+	int user_set = 0;
+	for (size_t i = 0; i < cfg->kafka.librdkafka.n; i++)
+		user_set |= !strcmp(cfg->kafka.librdkafka.k[i], qmax);
+	if (!user_set)
+		rd_kafka_conf_set(c, qmax, "16384", err, sizeof err);
 	rd_kafka_conf_set_log_cb(c, sl_kafka_log_cb);
 	rd_kafka_conf_set_error_cb(c, error_cb);
 	in->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
