@@ -9,6 +9,7 @@
  * every event, but no tree, no copies and no callbacks through a table.
  */
 #include "fields.h"
+#include "sl_json.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -241,37 +242,6 @@ static unsigned hex4(const unsigned char *s)
 	                  hexdig(s[3]));
 }
 
-/* Appends code point c as UTF-8 the way yajl writes it (beyond U+1FFFFF: a
- * '?'). */
-static void put_utf8(struct sl_buf *b, unsigned c)
-{
-	char u[4];
-	size_t n;
-	if (c < 0x80) {
-		u[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		u[0] = (char)(0xc0 | c >> 6);
-		u[1] = (char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (char)(0xe0 | c >> 12);
-		u[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else if (c < 0x200000) {
-		u[0] = (char)(0xf0 | c >> 18);
-		u[1] = (char)(0x80 | (c >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (c >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (c & 0x3f));
-		n = 4;
-	} else {
-		u[0] = '?';
-		n = 1;
-	}
-	sl_buf_append(b, u, n);
-}
-
 /* Unescapes the (validated) string body s[0..n) into b as yajl does: a high
  * surrogate takes the \u escape after it as its low half whatever it is, and
  * without one becomes '?'. */
@@ -297,12 +267,12 @@ static void unescape(struct sl_buf *b, const unsigned char *s, size_t n)
 					cp = ((cp & 0x3f) << 10 | (((cp >> 6) & 0xf) + 1) << 16 |
 					      (lo & 0x3ff));
 					i += 6;
-					put_utf8(b, cp);
+					sl_utf8_put(b, cp);
 				} else {
 					sl_buf_putc(b, '?');
 				}
 			} else {
-				put_utf8(b, cp);
+				sl_utf8_put(b, cp);
 			}
 		}
 		beg = ++i;

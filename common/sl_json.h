@@ -24,6 +24,8 @@ size_t sl_json_plain(const char *s, size_t n);
 void sl_utf8_repair(struct sl_buf *b, const char *s, size_t n);
 /* Length of the longest valid UTF-8 prefix of s[0..n). */
 size_t sl_utf8_valid_prefix(const char *s, size_t n);
+/* Appends code point cp (at most U+10FFFF) to b as UTF-8. */
+void sl_utf8_put(struct sl_buf *b, unsigned cp);
 
 /* Object writer: sl_jw_begin, then fields, then sl_jw_end. Keys are written
  * escaped. The writer borrows the buffer; it allocates nothing itself. */

@@ -42,32 +42,6 @@ static int hex4(const char *s, size_t n, size_t p, unsigned *out)
 	return 0;
 }
 
-static void put_utf8(struct sl_buf *b, unsigned cp)
-{
-	char u[4];
-	size_t k;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		k = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		k = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		k = 4;
-	}
-	sl_buf_append(b, u, k);
-}
-
 /* Reads a JSON string at s[*p] (the opening quote), decoding it into out
  * (NULL: skipped). Returns 0, or -1 if malformed. */
 static int read_str(const char *s, size_t n, size_t *p, struct sl_buf *out)
@@ -123,7 +97,7 @@ static int read_str(const char *s, size_t n, size_t *p, struct sl_buf *out)
 				cp = 0xFFFD; /* a lone surrogate */
 			}
 			if (out)
-				put_utf8(out, cp);
+				sl_utf8_put(out, cp);
 			continue;
 		}
 		default:
