@@ -26,24 +26,27 @@
 #include <zlib.h>
 
 #include "bloom.h"
+#include "frame.h"
 #include "sl_id.h"
 #include "sl_log.h"
 #include "sl_time.h"
 
-#define BLK_MAGIC     0x32424c53u /* "SLB2": with a column section */
-#define BLK_MAGIC1    0x31424c53u /* "SLB1": read, never written */
-#define IDX_MAGIC     0x32584c53u /* "SLX2" */
-#define IDX_MAGIC1    0x31584c53u /* "SLX1": its blocks are SLB1 */
-#define BLK_HDR       64
-#define IDX_HDR       64
-#define IDX_ENT       56
-#define IDX_ENT1      48           /* SLX1 */
-#define FRAME_RAW     (256u << 10) /* raw bytes of events per frame */
-#define FRAME_ENT     16
-#define EV_ENT        12 /* per event in a block's raw data: i64 time, u32 len */
-#define BLOOM_BITS    10
-#define ID_BLOOM_BITS 16
-#define NS_PER_DAY    (86400LL * 1000000000LL)
+#define BLK_MAGIC      0x32424c53u /* "SLB2": with a column section */
+#define BLK_MAGIC1     0x31424c53u /* "SLB1": read, never written */
+#define IDX_MAGIC      0x32584c53u /* "SLX2" */
+#define IDX_MAGIC1     0x31584c53u /* "SLX1": its blocks are SLB1 */
+#define BLK_HDR        64
+#define IDX_HDR        64
+#define IDX_ENT        56
+#define IDX_ENT1       48           /* SLX1 */
+#define FRAME_RAW      (256u << 10) /* raw bytes of events per frame */
+#define FRAME_ENT      16
+#define EV_ENT         AG_FRAME_ENT /* per event in a frame's raw data: i64 time, u32 len */
+#define FRAME_COLUMNAR 1            /* first byte of a frame's data: the columnar encoding */
+#define FRAME_PRE      5            /* that byte and the encoding's length (u32) */
+#define BLOOM_BITS     10
+#define ID_BLOOM_BITS  16
+#define NS_PER_DAY     (86400LL * 1000000000LL)
 
 /* ================================================================== */
 /* Little-endian helpers                                              */
@@ -1054,28 +1057,53 @@ out:
 	return rc;
 }
 
-/* Reads and inflates frame f of a block of segment g into raw (reset
- * first). Returns 0 or -1. */
+/* Inflates src[0..n) (the zlib format) into exactly want bytes at dst.
+ * Returns 0 or -1. */
+static int inflate_exact(const void *src, size_t n, void *dst, size_t want)
+{
+	/* libdeflate reads the zlib format about twice as fast as zlib; a
+	 * decompressor is a small allocation, one per call keeps it thread-safe */
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	size_t got = 0;
+	int ok = d && libdeflate_zlib_decompress(d, src, n, dst, want, &got) == LIBDEFLATE_SUCCESS;
+	libdeflate_free_decompressor(d);
+	return ok && got == want ? 0 : -1;
+}
+
+/* Reads frame f of a block of segment g and decodes it into raw (reset
+ * first; z is scratch): its data is either the columnar encoding
+ * (frame.h) behind FRAME_PRE bytes, or (blocks written before it) the
+ * entries and events themselves, in the zlib format. Returns 0 or -1. */
 static int frame_read(const struct ag_segment *g, const struct frame *f, struct sl_buf *z,
                       struct sl_buf *raw)
 {
 	sl_buf_reset(z);
 	sl_buf_reset(raw);
 	char *zp = sl_buf_reserve(z, f->zlen);
-	char *rp = sl_buf_reserve(raw, f->raw_len);
-	if (read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
+	if (!f->zlen || read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
 		return -1;
-	/* libdeflate reads the zlib format about twice as fast as zlib; a
-	 * decompressor is a small allocation, one per call keeps it thread-safe */
-	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-	size_t rl = 0;
-	int ok = d && libdeflate_zlib_decompress(d, zp, f->zlen, rp, f->raw_len, &rl) ==
-	                  LIBDEFLATE_SUCCESS;
-	libdeflate_free_decompressor(d);
-	if (!ok || rl != f->raw_len)
+	if (zp[0] != FRAME_COLUMNAR) {
+		char *rp = sl_buf_reserve(raw, f->raw_len);
+		if (inflate_exact(zp, f->zlen, rp, f->raw_len))
+			return -1;
+		sl_buf_commit(raw, f->raw_len);
+		return 0;
+	}
+	uint32_t el;
+	/* the encoding is mostly smaller than what it decodes to; a frame of
+	 * a few short events can be larger (the keys, the column headers) */
+	if (f->zlen < FRAME_PRE || (el = get32((const uint8_t *)zp + 1)) > 2 * f->raw_len + 4096)
 		return -1;
-	sl_buf_commit(raw, rl);
-	return 0;
+	char *ep = sl_buf_reserve(raw, el);
+	if (inflate_exact(zp + FRAME_PRE, f->zlen - FRAME_PRE, ep, el))
+		return -1;
+	sl_buf_commit(raw, el);
+	/* decode into z, then give the decoded bytes to raw */
+	long n = ag_frame_decode((const uint8_t *)raw->data, raw->len, z);
+	struct sl_buf t = *z;
+	*z = *raw;
+	*raw = t;
+	return n == (long)f->count && raw->len == f->raw_len ? 0 : -1;
 }
 
 /* Calls fn(ud, time, line, len, i) for each event of a frame's raw data,
@@ -1531,6 +1559,7 @@ struct flush_buf {
 	struct sl_buf out, raw, cols, frames, table;
 	struct hset hs;
 	struct colbuild cb;
+	struct ag_frame_enc enc;
 };
 
 /* Builds block bytes for pending events [a, b) of g into fb->out (header
@@ -1562,17 +1591,12 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		for (f1 = f0; f1 < b && (f1 == f0 || bytes + g->pe[f1].len <= FRAME_RAW); f1++)
 			bytes += g->pe[f1].len;
 		size_t fn = f1 - f0, rl = fn * EV_ENT + bytes;
-		sl_buf_reset(raw);
-		uint8_t *r = (uint8_t *)sl_buf_reserve(raw, rl);
-		uint8_t *lp = r + fn * EV_ENT;
 		memset(hs->v, 0, hs->cap * sizeof *hs->v);
 		hs->n = 0;
+		ag_frame_enc_reset(&fb->enc);
 		for (size_t i = f0; i < f1; i++) {
 			const struct ag_pending *p = &g->pe[i];
-			put64(r + (i - f0) * EV_ENT, (uint64_t)p->time_ns);
-			put32(r + (i - f0) * EV_ENT + 8, p->len);
-			memcpy(lp, g->pend.data + p->off, p->len);
-			lp += p->len;
+			ag_frame_enc_add(&fb->enc, p->time_ns, g->pend.data + p->off, p->len);
 			if (p->time_ns < tmin)
 				tmin = p->time_ns;
 			if (p->time_ns > tmax)
@@ -1580,20 +1604,26 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 			for (uint32_t k = 0; k < p->nkeys; k++)
 				hset_add(hs, g->keys[p->key0 + k]);
 		}
+		sl_buf_reset(raw);
+		ag_frame_enc_finish(&fb->enc, raw);
 		size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
 		if (!s->zc && !(s->zc = libdeflate_alloc_compressor(s->o.level))) {
 			sl_error("out of memory for a compressor");
 			abort();
 		}
-		size_t zl = libdeflate_zlib_compress_bound(s->zc, rl);
-		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + zl);
+		size_t zl = libdeflate_zlib_compress_bound(s->zc, raw->len);
+		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + FRAME_PRE + zl);
 		memset(o, 0, blen);
 		for (size_t i = 0; i < hs->cap; i++)
 			if (hs->v[i])
 				ag_bloom_add(o, blen, hs->v[i]);
-		/* the zlib format, written by libdeflate: faster than zlib and
-		 * about a tenth smaller at the same level */
-		zl = libdeflate_zlib_compress(s->zc, r, rl, o + blen, zl);
+		/* the columnar encoding (frame.h), then the zlib format, written by
+		 * libdeflate: faster than zlib and about a tenth smaller at the
+		 * same level */
+		o[blen] = FRAME_COLUMNAR;
+		put32(o + blen + 1, (uint32_t)raw->len);
+		zl = FRAME_PRE +
+		     libdeflate_zlib_compress(s->zc, raw->data, raw->len, o + blen + FRAME_PRE, zl);
 		sl_buf_commit(fr, blen + zl);
 		buf_u32(&fb->table, (uint32_t)fn);
 		buf_u32(&fb->table, (uint32_t)rl);
@@ -1702,6 +1732,7 @@ out:
 	sl_buf_free(&fb->cols);
 	sl_buf_free(&fb->frames);
 	sl_buf_free(&fb->table);
+	ag_frame_enc_free(&fb->enc);
 	free(fb->hs.v);
 	colbuild_free(&fb->cb);
 	free(fb);
@@ -1892,8 +1923,20 @@ static int newest_block_first(const void *a, const void *b)
 static int frame_times(const struct ag_segment *g, const struct frame *f, struct sl_buf *ents,
                        int64_t *t)
 {
-	size_t need = (size_t)f->count * EV_ENT;
+	uint8_t pre[FRAME_PRE];
 	uint64_t at = f->off + f->bloom_len, left = f->zlen;
+	if (f->zlen < FRAME_PRE || read_all(g->fd, pre, FRAME_PRE, at))
+		return -1;
+	int columnar = pre[0] == FRAME_COLUMNAR;
+	size_t need = (size_t)f->count * EV_ENT;
+	if (columnar) {
+		/* the times come first, as varints */
+		need = get32(pre + 1);
+		if (need > AG_FRAME_TIMES_MAX(f->count))
+			need = AG_FRAME_TIMES_MAX(f->count);
+		at += FRAME_PRE;
+		left -= FRAME_PRE;
+	}
 	uint8_t in[16384];
 	z_stream zs = {0};
 	sl_buf_reset(ents);
@@ -1901,7 +1944,8 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 		return -1;
 	zs.next_out = (Bytef *)sl_buf_reserve(ents, need);
 	zs.avail_out = (uInt)need;
-	while (zs.avail_out) {
+	int ended = 0;
+	while (zs.avail_out && !ended) {
 		if (!zs.avail_in) {
 			size_t k = left < sizeof in ? (size_t)left : sizeof in;
 			if (!k || read_all(g->fd, in, k, at))
@@ -1912,14 +1956,20 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 			zs.avail_in = (uInt)k;
 		}
 		int r = inflate(&zs, Z_NO_FLUSH);
-		if (r != Z_OK && !(r == Z_STREAM_END && !zs.avail_out))
+		if (r == Z_STREAM_END)
+			ended = 1;
+		else if (r != Z_OK)
 			break;
 	}
-	int rc = zs.avail_out ? -1 : 0;
+	size_t got = need - zs.avail_out;
 	inflateEnd(&zs);
-	for (uint32_t i = 0; !rc && i < f->count; i++)
+	if (columnar)
+		return ag_frame_times((const uint8_t *)ents->data, got, f->count, t + f->first);
+	if (got != need)
+		return -1;
+	for (uint32_t i = 0; i < f->count; i++)
 		t[f->first + i] = (int64_t)get64((const uint8_t *)ents->data + (size_t)i * EV_ENT);
-	return rc;
+	return 0;
 }
 
 /* Scratch of a scan's column and frame reads. */

@@ -1,0 +1,672 @@
+/*
+ * frame — the columnar encoding of a frame's events. See frame.h; the
+ * layout is in docs/storage.md ("The data of a frame").
+ */
+#include "frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bloom.h"
+#include "sl_time.h"
+
+#define FRAME_VERSION 1
+#define MAX_MEMBERS   4096 /* an event with more is kept whole */
+
+enum { FT_TEXT, FT_HEX, FT_INT, FT_TIME };
+
+struct ag_fcol {
+	struct sl_buf key;  /* the key as written, without its quotes */
+	struct sl_buf vals; /* per value: varint length, the value as written */
+	uint64_t hash;
+	size_t nval, hexlen;
+	int can_hex, can_int, can_time;
+};
+
+struct member {
+	const char *k, *v;
+	size_t kl, vl;
+};
+
+static void le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Varints                                                            */
+/* ------------------------------------------------------------------ */
+
+static void put_varint(struct sl_buf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+	while (v >= 0x80) {
+		tmp[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	tmp[n++] = (uint8_t)v;
+	sl_buf_append(b, tmp, n);
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Reads a varint at *p (< end) and advances *p. Returns 0, or -1 when it
+ * runs past end or over 64 bits. */
+static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned s = 0; s < 64 && *p < end; s += 7) {
+		uint8_t c = *(*p)++;
+		v |= (uint64_t)(c & 0x7f) << s;
+		if (!(c & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Splitting an event into members                                    */
+/* ------------------------------------------------------------------ */
+
+/* Index of the quote closing the string that opens at p[i], or 0. */
+static size_t str_end(const char *p, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		if (p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			return i;
+	}
+	return 0;
+}
+
+/* Index of the bracket closing the object or array that opens at p[i], or 0. */
+static size_t nest_end(const char *p, size_t n, size_t i)
+{
+	size_t depth = 0;
+	for (; i < n; i++) {
+		char c = p[i];
+		if (c == '"') {
+			if (!(i = str_end(p, n, i)))
+				return 0;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && !--depth) {
+			return i;
+		}
+	}
+	return 0;
+}
+
+/* Splits p[0..n) of the form {"k":v,"k":v} (nothing between the tokens)
+ * into *m (grown). Returns the number of members, or -1 when the line has
+ * another form: rebuilding it from the members would not give it back. */
+static long split(const char *p, size_t n, struct member **m, size_t *cap)
+{
+	if (n < 2 || p[0] != '{' || p[n - 1] != '}')
+		return -1;
+	if (n == 2)
+		return 0;
+	size_t i = 1, nm = 0;
+	for (;;) {
+		if (p[i] != '"')
+			return -1;
+		size_t ke = str_end(p, n, i);
+		if (!ke || ke + 1 >= n || p[ke + 1] != ':')
+			return -1;
+		size_t vs = ke + 2, ve;
+		if (vs >= n - 1)
+			return -1;
+		if (p[vs] == '"') {
+			if (!(ve = str_end(p, n, vs)))
+				return -1;
+			ve++;
+		} else if (p[vs] == '{' || p[vs] == '[') {
+			if (!(ve = nest_end(p, n, vs)))
+				return -1;
+			ve++;
+		} else {
+			for (ve = vs; ve < n && p[ve] != ',' && p[ve] != '}'; ve++)
+				;
+			if (ve == vs)
+				return -1;
+		}
+		if (ve >= n || nm == MAX_MEMBERS)
+			return -1;
+		if (nm == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			*m = sl_realloc(*m, *cap * sizeof **m);
+		}
+		(*m)[nm++] = (struct member){p + i + 1, p + vs, ke - i - 1, ve - vs};
+		if (p[ve] == '}' && ve == n - 1)
+			return (long)nm;
+		if (p[ve] != ',')
+			return -1;
+		i = ve + 1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding                                                           */
+/* ------------------------------------------------------------------ */
+
+static int is_hex_digit(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* A lower-case hex string of an even, non-zero number of digits, quoted. */
+static int is_hex_str(const char *v, size_t vl)
+{
+	if (vl < 4 || (vl & 1) || vl > 2 + 2 * 255 || v[0] != '"' || v[vl - 1] != '"')
+		return 0;
+	for (size_t i = 1; i + 1 < vl; i++)
+		if (!is_hex_digit((unsigned char)v[i]))
+			return 0;
+	return 1;
+}
+
+/* An integer written as its canonical decimal: optional '-', no leading
+ * zero, not "-0", at most 18 digits (so it fits an int64). */
+static int is_canon_int(const char *v, size_t vl)
+{
+	size_t i = v[0] == '-';
+	size_t d = vl - i;
+	if (!d || d > 18 || (v[i] == '0' && (d > 1 || i)))
+		return 0;
+	for (; i < vl; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int64_t parse_int(const char *v, size_t vl)
+{
+	size_t i = v[0] == '-';
+	int64_t x = 0;
+	for (size_t j = i; j < vl; j++)
+		x = x * 10 + (v[j] - '0');
+	return i ? -x : x;
+}
+
+static int is_time_of(const char *v, size_t vl, int64_t t)
+{
+	char s[SL_TIME_LEN];
+	if (vl != 32 || v[0] != '"' || v[31] != '"')
+		return 0;
+	sl_time_format(t, s);
+	return !memcmp(v + 1, s, 30);
+}
+
+static uint32_t find_col(struct ag_frame_enc *e, const char *k, size_t kl)
+{
+	uint64_t h = ag_hash(k, kl);
+	size_t mask = e->col_slots - 1;
+	for (size_t i = (size_t)h & mask; e->col_slots; i = (i + 1) & mask) {
+		uint32_t s = e->col_slot[i];
+		if (!s)
+			break;
+		struct ag_fcol *c = &e->col[s - 1];
+		if (c->hash == h && c->key.len == kl && !memcmp(c->key.data, k, kl))
+			return s - 1;
+	}
+	if (e->ncol == e->cap_col) {
+		size_t old = e->cap_col;
+		e->cap_col = old ? old * 2 : 32;
+		e->col = sl_realloc(e->col, e->cap_col * sizeof *e->col);
+		memset(e->col + old, 0, (e->cap_col - old) * sizeof *e->col);
+	}
+	uint32_t id = (uint32_t)e->ncol++;
+	struct ag_fcol *c = &e->col[id];
+	sl_buf_reset(&c->key);
+	sl_buf_reset(&c->vals);
+	sl_buf_append(&c->key, k, kl);
+	c->hash = h;
+	c->nval = c->hexlen = 0;
+	c->can_hex = c->can_int = c->can_time = 1;
+	if (e->ncol * 2 > e->col_slots) {
+		free(e->col_slot);
+		e->col_slots = e->col_slots ? e->col_slots * 2 : 64;
+		e->col_slot = sl_calloc(e->col_slots, sizeof *e->col_slot);
+		mask = e->col_slots - 1;
+		for (size_t j = 0; j < e->ncol; j++) {
+			size_t i = (size_t)e->col[j].hash & mask;
+			while (e->col_slot[i])
+				i = (i + 1) & mask;
+			e->col_slot[i] = (uint32_t)j + 1;
+		}
+	} else {
+		size_t i = (size_t)h & mask;
+		while (e->col_slot[i])
+			i = (i + 1) & mask;
+		e->col_slot[i] = id + 1;
+	}
+	return id;
+}
+
+/* The shape (1..) of the members' columns e->members[0..nm), added if new. */
+static uint32_t find_shape(struct ag_frame_enc *e, size_t nm)
+{
+	uint64_t h = ag_hash(e->members, nm * sizeof *e->members) ^ nm;
+	size_t mask = e->shape_slots - 1;
+	for (size_t i = (size_t)h & mask; e->shape_slots; i = (i + 1) & mask) {
+		uint32_t s = e->shape_slot[i];
+		if (!s)
+			break;
+		const uint32_t *w = (const uint32_t *)e->shapes.data + (s - 1);
+		if (w[0] == nm && !memcmp(w + 2, e->members, nm * sizeof *e->members))
+			return w[1];
+	}
+	uint32_t off = (uint32_t)(e->shapes.len / sizeof(uint32_t));
+	uint32_t hdr[2] = {(uint32_t)nm, (uint32_t)++e->nshape};
+	sl_buf_append(&e->shapes, hdr, sizeof hdr);
+	sl_buf_append(&e->shapes, e->members, nm * sizeof *e->members);
+	if (e->nshape * 2 > e->shape_slots) {
+		free(e->shape_slot);
+		e->shape_slots = e->shape_slots ? e->shape_slots * 2 : 64;
+		e->shape_slot = sl_calloc(e->shape_slots, sizeof *e->shape_slot);
+		mask = e->shape_slots - 1;
+		/* re-insert every shape: walk the list */
+		const uint32_t *w = (const uint32_t *)e->shapes.data;
+		size_t words = e->shapes.len / sizeof(uint32_t);
+		for (size_t o = 0; o < words; o += 2 + w[o]) {
+			uint64_t hh = ag_hash(w + o + 2, w[o] * sizeof *w) ^ w[o];
+			size_t i = (size_t)hh & mask;
+			while (e->shape_slot[i])
+				i = (i + 1) & mask;
+			e->shape_slot[i] = (uint32_t)o + 1;
+		}
+	} else {
+		size_t i = (size_t)h & mask;
+		while (e->shape_slot[i])
+			i = (i + 1) & mask;
+		e->shape_slot[i] = off + 1;
+	}
+	return hdr[1];
+}
+
+void ag_frame_enc_reset(struct ag_frame_enc *e)
+{
+	e->ncol = 0;
+	if (e->col_slot)
+		memset(e->col_slot, 0, e->col_slots * sizeof *e->col_slot);
+	if (e->shape_slot)
+		memset(e->shape_slot, 0, e->shape_slots * sizeof *e->shape_slot);
+	e->nshape = 0;
+	sl_buf_reset(&e->shapes);
+	sl_buf_reset(&e->ev);
+	sl_buf_reset(&e->times);
+	sl_buf_reset(&e->whole);
+	e->last_t = 0;
+	e->n = 0;
+	e->prev_nm = 0;
+}
+
+void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const char *line, size_t len)
+{
+	put_varint(&e->times, zigzag((int64_t)((uint64_t)t - (uint64_t)e->last_t)));
+	e->last_t = t;
+	e->n++;
+	long nm = split(line, len, &e->m, &e->cap_m);
+	if (nm < 0) {
+		put_varint(&e->ev, 0);
+		put_varint(&e->whole, len);
+		sl_buf_append(&e->whole, line, len);
+		return;
+	}
+	if ((size_t)nm > e->cap_members) {
+		e->cap_members = (size_t)nm;
+		e->members = sl_realloc(e->members, e->cap_members * sizeof *e->members);
+	}
+	/* an event's keys are mostly the previous event's, in the same order */
+	int same = (size_t)nm == e->prev_nm;
+	for (long j = 0; j < nm; j++) {
+		const struct member *m = &e->m[j];
+		if ((size_t)j < e->prev_nm) {
+			const struct ag_fcol *c = &e->col[e->members[j]];
+			if (c->key.len == m->kl && !memcmp(c->key.data, m->k, m->kl))
+				continue;
+		}
+		same = 0;
+		e->members[j] = find_col(e, m->k, m->kl);
+	}
+	uint32_t shape = same ? e->prev_shape : find_shape(e, (size_t)nm);
+	e->prev_nm = (size_t)nm;
+	e->prev_shape = shape;
+	put_varint(&e->ev, shape);
+	for (long j = 0; j < nm; j++) {
+		const struct member *m = &e->m[j];
+		struct ag_fcol *c = &e->col[e->members[j]];
+		put_varint(&c->vals, m->vl);
+		sl_buf_append(&c->vals, m->v, m->vl);
+		if (c->can_time && !is_time_of(m->v, m->vl, t))
+			c->can_time = 0;
+		if (c->can_hex) {
+			if (!is_hex_str(m->v, m->vl) || (c->nval && c->hexlen != (m->vl - 2) / 2))
+				c->can_hex = 0;
+			else
+				c->hexlen = (m->vl - 2) / 2;
+		}
+		if (c->can_int && !is_canon_int(m->v, m->vl))
+			c->can_int = 0;
+		c->nval++;
+	}
+}
+
+static int col_type(const struct ag_fcol *c)
+{
+	return c->can_time ? FT_TIME : c->can_hex ? FT_HEX : c->can_int ? FT_INT : FT_TEXT;
+}
+
+static int hexval(int c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* Rewrites the values of c (varint length, text) in the form of its type
+ * into e->tmp, then swaps the two buffers. */
+static void col_convert(struct ag_frame_enc *e, struct ag_fcol *c, int type)
+{
+	const uint8_t *p = (const uint8_t *)c->vals.data, *end = p + c->vals.len;
+	struct sl_buf *o = &e->tmp;
+	sl_buf_reset(o);
+	int64_t prev = 0;
+	while (p < end) {
+		uint64_t vl = 0;
+		get_varint(&p, end, &vl);
+		const char *v = (const char *)p;
+		p += vl;
+		if (type == FT_HEX) {
+			uint8_t *w = (uint8_t *)sl_buf_reserve(o, c->hexlen);
+			for (size_t i = 0; i < c->hexlen; i++)
+				w[i] = (uint8_t)(hexval(v[1 + 2 * i]) << 4 | hexval(v[2 + 2 * i]));
+			sl_buf_commit(o, c->hexlen);
+		} else if (type == FT_INT) {
+			int64_t x = parse_int(v, vl);
+			put_varint(o, zigzag(x - prev));
+			prev = x;
+		}
+	}
+	struct sl_buf t = c->vals;
+	c->vals = *o;
+	*o = t;
+}
+
+void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out)
+{
+	sl_buf_putc(out, FRAME_VERSION);
+	put_varint(out, e->n);
+	sl_buf_append(out, e->times.data, e->times.len);
+	put_varint(out, e->ncol);
+	for (size_t i = 0; i < e->ncol; i++) {
+		struct ag_fcol *c = &e->col[i];
+		int type = col_type(c);
+		if (type == FT_TIME)
+			sl_buf_reset(&c->vals);
+		else if (type != FT_TEXT)
+			col_convert(e, c, type);
+		put_varint(out, c->key.len);
+		sl_buf_append(out, c->key.data, c->key.len);
+		sl_buf_putc(out, (char)type);
+		if (type == FT_HEX)
+			put_varint(out, c->hexlen);
+		put_varint(out, c->vals.len);
+	}
+	put_varint(out, e->nshape);
+	const uint32_t *w = (const uint32_t *)e->shapes.data;
+	size_t words = e->shapes.len / sizeof(uint32_t);
+	for (size_t o = 0; o < words; o += 2 + w[o]) {
+		put_varint(out, w[o]);
+		for (uint32_t j = 0; j < w[o]; j++)
+			put_varint(out, w[o + 2 + j]);
+	}
+	sl_buf_append(out, e->ev.data, e->ev.len);
+	for (size_t i = 0; i < e->ncol; i++)
+		sl_buf_append(out, e->col[i].vals.data, e->col[i].vals.len);
+	sl_buf_append(out, e->whole.data, e->whole.len);
+}
+
+void ag_frame_enc_free(struct ag_frame_enc *e)
+{
+	for (size_t i = 0; i < e->cap_col; i++) {
+		sl_buf_free(&e->col[i].key);
+		sl_buf_free(&e->col[i].vals);
+	}
+	free(e->col);
+	free(e->col_slot);
+	free(e->shape_slot);
+	free(e->members);
+	free(e->m);
+	sl_buf_free(&e->shapes);
+	sl_buf_free(&e->ev);
+	sl_buf_free(&e->times);
+	sl_buf_free(&e->whole);
+	sl_buf_free(&e->tmp);
+	memset(e, 0, sizeof *e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding                                                           */
+/* ------------------------------------------------------------------ */
+
+struct dcol {
+	const uint8_t *key, *p, *end;
+	size_t klen, hexlen;
+	uint64_t len;
+	int type;
+	int64_t prev;
+};
+
+static int get_times(const uint8_t **p, const uint8_t *end, uint64_t n, uint8_t *ents, int64_t *t)
+{
+	uint64_t acc = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t d;
+		if (get_varint(p, end, &d))
+			return -1;
+		acc += (uint64_t)unzigzag(d);
+		if (ents)
+			le64(ents + i * AG_FRAME_ENT, acc);
+		else
+			t[i] = (int64_t)acc;
+	}
+	return 0;
+}
+
+int ag_frame_times(const uint8_t *p, size_t n, uint32_t count, int64_t *t)
+{
+	const uint8_t *end = p + n;
+	uint64_t nev;
+	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) || nev != count)
+		return -1;
+	return get_times(&p, end, nev, NULL, t);
+}
+
+static void put_int(struct sl_buf *o, int64_t x)
+{
+	char s[24];
+	size_t i = sizeof s;
+	uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+	do {
+		s[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (x < 0)
+		s[--i] = '-';
+	sl_buf_append(o, s + i, sizeof s - i);
+}
+
+static int put_value(struct sl_buf *o, struct dcol *c, int64_t t)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t v;
+	switch (c->type) {
+	case FT_TEXT:
+		if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
+			return -1;
+		sl_buf_append(o, c->p, v);
+		c->p += v;
+		return 0;
+	case FT_HEX: {
+		if (c->hexlen > (size_t)(c->end - c->p))
+			return -1;
+		char *w = sl_buf_reserve(o, 2 + 2 * c->hexlen);
+		w[0] = '"';
+		for (size_t i = 0; i < c->hexlen; i++) {
+			w[1 + 2 * i] = hex[c->p[i] >> 4];
+			w[2 + 2 * i] = hex[c->p[i] & 15];
+		}
+		w[1 + 2 * c->hexlen] = '"';
+		sl_buf_commit(o, 2 + 2 * c->hexlen);
+		c->p += c->hexlen;
+		return 0;
+	}
+	case FT_INT:
+		if (get_varint(&c->p, c->end, &v))
+			return -1;
+		c->prev = (int64_t)((uint64_t)c->prev + (uint64_t)unzigzag(v));
+		put_int(o, c->prev);
+		return 0;
+	default: {
+		char s[SL_TIME_LEN + 2];
+		s[0] = '"';
+		sl_time_format(t, s + 1);
+		s[31] = '"';
+		sl_buf_append(o, s, 32);
+		return 0;
+	}
+	}
+}
+
+long ag_frame_decode(const uint8_t *p, size_t n, struct sl_buf *out)
+{
+	const uint8_t *end = p + n;
+	uint64_t nev, ncol, nshape;
+	struct dcol *col = NULL;
+	uint32_t *shape_at = NULL, *shape_w = NULL;
+	long rc = -1;
+	sl_buf_reset(out);
+	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) ||
+	    nev > (uint64_t)(end - p))
+		return -1;
+	uint8_t *ents = (uint8_t *)sl_buf_reserve(out, nev * AG_FRAME_ENT);
+	sl_buf_commit(out, nev * AG_FRAME_ENT);
+	if (get_times(&p, end, nev, ents, NULL) || get_varint(&p, end, &ncol) ||
+	    ncol > (uint64_t)(end - p))
+		return -1;
+	col = sl_calloc(ncol ? ncol : 1, sizeof *col);
+	for (uint64_t i = 0; i < ncol; i++) {
+		uint64_t kl, type, hl = 0, dl;
+		if (get_varint(&p, end, &kl) || kl >= (uint64_t)(end - p))
+			goto out;
+		col[i].key = p;
+		col[i].klen = kl;
+		p += kl;
+		type = *p++;
+		if (type > FT_TIME ||
+		    (type == FT_HEX && (get_varint(&p, end, &hl) || !hl || hl > 255)) ||
+		    get_varint(&p, end, &dl))
+			goto out;
+		col[i].type = (int)type;
+		col[i].hexlen = hl;
+		col[i].len = dl;
+	}
+	if (get_varint(&p, end, &nshape) || nshape > (uint64_t)(end - p))
+		goto out;
+	/* shapes: their columns, one after the other; shape_at[s] where s starts */
+	shape_at = sl_malloc((nshape + 1) * sizeof *shape_at);
+	size_t nw = 0, capw = 0;
+	for (uint64_t s = 0; s < nshape; s++) {
+		uint64_t nm, c;
+		if (get_varint(&p, end, &nm) || nm > (uint64_t)(end - p))
+			goto out;
+		shape_at[s] = (uint32_t)nw;
+		if (nw + nm > capw) {
+			capw = (nw + nm) * 2 + 16;
+			shape_w = sl_realloc(shape_w, capw * sizeof *shape_w);
+		}
+		for (uint64_t j = 0; j < nm; j++) {
+			if (get_varint(&p, end, &c) || c >= ncol)
+				goto out;
+			shape_w[nw++] = (uint32_t)c;
+		}
+	}
+	shape_at[nshape] = (uint32_t)nw;
+	/* the events' shapes; then the columns' data, then the whole events */
+	const uint8_t *evp = p;
+	for (uint64_t i = 0; i < nev; i++) {
+		uint64_t s = 0;
+		if (get_varint(&p, end, &s) || s > nshape)
+			goto out;
+	}
+	for (uint64_t i = 0; i < ncol; i++) {
+		uint64_t dl = col[i].len;
+		if (dl > (uint64_t)(end - p))
+			goto out;
+		col[i].p = p;
+		col[i].end = p + dl;
+		p += dl;
+	}
+	const uint8_t *whole = p;
+	for (uint64_t i = 0; i < nev; i++) {
+		uint64_t s = 0;
+		size_t start = out->len;
+		get_varint(&evp, end, &s);
+		uint64_t t0 = get_le64((const uint8_t *)out->data + i * AG_FRAME_ENT);
+		if (!s) {
+			uint64_t l;
+			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
+				goto out;
+			sl_buf_append(out, whole, l);
+			whole += l;
+		} else {
+			sl_buf_putc(out, '{');
+			for (uint32_t j = shape_at[s - 1]; j < shape_at[s]; j++) {
+				struct dcol *c = &col[shape_w[j]];
+				if (j > shape_at[s - 1])
+					sl_buf_putc(out, ',');
+				sl_buf_putc(out, '"');
+				sl_buf_append(out, c->key, c->klen);
+				sl_buf_append(out, "\":", 2);
+				if (put_value(out, c, (int64_t)t0))
+					goto out;
+			}
+			sl_buf_putc(out, '}');
+		}
+		uint64_t l = out->len - start;
+		uint8_t *e = (uint8_t *)out->data + i * AG_FRAME_ENT + 8;
+		for (int k = 0; k < 4; k++)
+			e[k] = (uint8_t)(l >> (8 * k));
+	}
+	if (whole != end)
+		goto out;
+	for (uint64_t i = 0; i < ncol; i++)
+		if (col[i].p != col[i].end)
+			goto out;
+	rc = (long)nev;
+out:
+	free(col);
+	free(shape_at);
+	free(shape_w);
+	return rc;
+}

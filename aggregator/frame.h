@@ -1,0 +1,73 @@
+/*
+ * frame — the columnar encoding of a frame's events (docs/storage.md,
+ * "The data of a frame").
+ *
+ * A frame's events are JSON objects written compactly ({"k":v,"k2":v2}, no
+ * spaces), as the shipper writes them. The encoder splits each event into
+ * its top-level members and stores the values of each key together, in
+ * event order: values of one key look alike, so deflate finds far more of
+ * the same bytes than in whole lines, and the keys are written once a frame.
+ * A column whose every value in the frame is a lower-case hex string of one
+ * length is kept as bytes, one of canonical integers as varint deltas, and a
+ * "time" column equal to the event times the frame already carries is not
+ * kept at all. An event that is not in that compact form is kept whole.
+ *
+ * Decoding gives back every event byte for byte, in the layout the readers
+ * of a frame use: per event an entry (time in ns, i64; length, u32; both
+ * little-endian), then the events one after the other.
+ */
+#ifndef AG_FRAME_H
+#define AG_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sl_buf.h"
+
+#define AG_FRAME_ENT 12 /* bytes of an entry of the decoded layout */
+
+struct ag_fcol;
+struct member;
+
+/* The encoder's scratch, reused from frame to frame. Zero it to start; free
+ * with ag_frame_enc_free. */
+struct ag_frame_enc {
+	struct ag_fcol *col;
+	size_t ncol, cap_col;
+	uint32_t *col_slot; /* hash of a key -> column + 1 */
+	size_t col_slots;
+	struct sl_buf shapes; /* each: varint members, then their columns */
+	uint32_t *shape_slot; /* hash of a shape -> offset in shapes + 1 */
+	size_t shape_slots, nshape;
+	struct sl_buf ev;    /* per event: varint shape (0: kept whole) */
+	struct sl_buf times; /* per event: zigzag varint delta of its time */
+	struct sl_buf whole; /* events kept whole: varint length, bytes */
+	struct member *m;    /* the members of the event being split */
+	size_t cap_m;
+	uint32_t *members; /* their columns (the previous event's until then) */
+	size_t cap_members, prev_nm;
+	uint32_t prev_shape;
+	struct sl_buf tmp; /* a column's values being converted */
+	int64_t last_t;
+	size_t n;
+};
+
+/* Starts a new frame (keeps the memory). */
+void ag_frame_enc_reset(struct ag_frame_enc *e);
+/* Adds an event: its time and its JSON line[0..len). */
+void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const char *line, size_t len);
+/* Appends the encoded frame to out. The encoder must be reset before the
+ * next frame. */
+void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out);
+void ag_frame_enc_free(struct ag_frame_enc *e);
+
+/* Decodes p[0..n) into out (reset first): the entries, then the events.
+ * Returns the number of events, or -1 when the data is inconsistent. */
+long ag_frame_decode(const uint8_t *p, size_t n, struct sl_buf *out);
+/* Decodes only the event times from the first bytes of an encoded frame
+ * (AG_FRAME_TIMES_MAX(count) of them are enough) into t[0..count). Returns
+ * 0, or -1 when they are not count times. */
+int ag_frame_times(const uint8_t *p, size_t n, uint32_t count, int64_t *t);
+#define AG_FRAME_TIMES_MAX(count) (20 + (size_t)(count)*10)
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * test_frame — the columnar frame encoding gives back every event byte for
+ * byte (shipper events, and lines it must keep whole or type carefully),
+ * keeps shipper events far smaller than their text, and rejects damaged
+ * data instead of misreading it.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "frame.h"
+#include "sl_time.h"
+
+static uint64_t le(const char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)(uint8_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Encodes lines[0..n) with times t, decodes, and checks both give back. */
+static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
+{
+	struct ag_frame_enc e = {0};
+	struct sl_buf enc = {0}, out = {0};
+	ag_frame_enc_reset(&e);
+	for (size_t i = 0; i < n; i++)
+		ag_frame_enc_add(&e, t[i], lines[i], strlen(lines[i]));
+	ag_frame_enc_finish(&e, &enc);
+	cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, &out), (long)n);
+	size_t off = n * AG_FRAME_ENT;
+	for (size_t i = 0; i < n; i++) {
+		const char *ent = out.data + i * AG_FRAME_ENT;
+		size_t l = (size_t)le(ent + 8, 4);
+		cr_assert_eq((int64_t)le(ent, 8), t[i]);
+		cr_assert_eq(l, strlen(lines[i]), "event %zu: length %zu, want %zu", i, l,
+		             strlen(lines[i]));
+		cr_assert(!memcmp(out.data + off, lines[i], l), "event %zu: %.*s", i, (int)l,
+		          out.data + off);
+		off += l;
+	}
+	cr_assert_eq(off, out.len);
+	int64_t *t2 = calloc(n + 1, sizeof *t2);
+	cr_assert_eq(ag_frame_times((const uint8_t *)enc.data, enc.len, (uint32_t)n, t2), 0);
+	cr_assert(!memcmp(t2, t, n * sizeof *t));
+	/* every shorter prefix of the encoding is refused */
+	for (size_t cut = 0; cut < enc.len; cut += 1 + cut / 50)
+		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, cut, &out), -1, "cut %zu",
+		             cut);
+	size_t len = enc.len;
+	free(t2);
+	sl_buf_free(&enc);
+	sl_buf_free(&out);
+	ag_frame_enc_free(&e);
+	return len;
+}
+
+Test(frame, shipper_events_round_trip_and_shrink)
+{
+	enum { N = 500 };
+	static char buf[N][512];
+	const char *lines[N];
+	int64_t t[N];
+	size_t text = 0;
+	for (int i = 0; i < N; i++) {
+		char ts[SL_TIME_LEN];
+		t[i] = 1793491200014331919LL + (int64_t)i * 21474836;
+		sl_time_format(t[i], ts);
+		snprintf(buf[i], sizeof buf[i],
+		         "{\"time\":\"%s\",\"id\":\"%016llx%016llx\",\"host\":\"web-%d\","
+		         "\"offset\":%d,\"level\":\"%s\",\"message\":\"request %d done\","
+		         "\"http\":{\"status\":%d},\"ok\":%s,\"ratio\":%d.5}",
+		         ts, (unsigned long long)i * 0x9E3779B97F4A7C15ULL,
+		         (unsigned long long)i * 0xC2B2AE3D27D4EB4FULL, i % 3, i * 211,
+		         i % 7 ? "info" : "error", i, 200 + i % 5, i % 2 ? "true" : "false", i);
+		lines[i] = buf[i];
+		text += strlen(buf[i]);
+	}
+	size_t enc = round_trip(lines, t, N);
+	/* keys once, ids as bytes, times not repeated: well under two thirds */
+	cr_assert_lt(enc, text * 2 / 3, "encoded %zu of %zu", enc, text);
+}
+
+Test(frame, lines_kept_whole_or_typed_carefully)
+{
+	const char *lines[] = {
+	    "{\"a\":1}",
+	    "{}",
+	    "",
+	    "not json at all",
+	    "{ \"a\": 1 }",                            /* spaces: kept whole */
+	    "{\"a\":1,}",                              /* trailing comma */
+	    "{\"a\":1}}",                              /* bracket after the end */
+	    "{\"a\":\"x\",\"a\":[1,{\"b\":\"}\"}]}",   /* repeated key, nested */
+	    "{\"a\\\"b\":\"c\\\"\",\"n\":{\"m\":[]}}", /* escapes in keys and values */
+	    "{\"a\":007}",                             /* not a canonical integer */
+	    "{\"a\":-0}",
+	    "{\"a\":1234567890123456789}", /* too long for the varint column */
+	    "{\"a\":-42}",
+	    "{\"h\":\"ABCDEF00\"}", /* upper case hex stays text */
+	    "{\"h\":\"abc\"}",      /* odd length */
+	    "{\"h\":\"\"}",
+	    "{\"time\":\"2026-11-01T00:00:00.014331919Z\"}",
+	    "{\"time\":\"2026-11-01T00:00:00.014331919+00:00\"}",
+	    "{\"time\":\"2026-11-01T00:00:00Z\"}",
+	    "{\"x\":tru}",
+	    "{\"x\":\"unterminated}",
+	    "{\"x\":[1,2}",
+	    "{\"\":null}",
+	    "{\"a\":1,\"b\":2,\"c\":3}",
+	    "{\"c\":3,\"b\":2,\"a\":1}",
+	    "{\"a\":\"\xff\xfe\x01\"}",
+	};
+	size_t n = sizeof lines / sizeof *lines;
+	int64_t t[sizeof lines / sizeof *lines];
+	for (size_t i = 0; i < n; i++)
+		t[i] = i == 16 ? 1793491200014331919LL : (int64_t)i * -7777777;
+	round_trip(lines, t, n);
+}
+
+Test(frame, typed_columns_mixed_with_other_values)
+{
+	/* the same keys as typed columns in some events and not in others */
+	const char *lines[] = {
+	    "{\"id\":\"00ff\",\"n\":5,\"time\":\"2026-11-01T00:00:00.014331919Z\"}",
+	    "{\"id\":\"00ff00\",\"n\":\"5\",\"time\":\"2026-11-01T00:00:00.014331919Z\"}",
+	    "{\"id\":\"0a\",\"n\":-9223372036854775,\"time\":\"x\"}",
+	    "{\"id\":\"0a\",\"n\":999999999999999999}",
+	    "{\"id\":\"ff\",\"n\":-999999999999999999}",
+	};
+	int64_t t[] = {1793491200014331919LL, 1793491200014331919LL, 5, 6, 7};
+	round_trip(lines, t, 5);
+	round_trip(lines + 3, t + 3, 2);
+}
+
+Test(frame, damaged_data_is_refused)
+{
+	struct sl_buf out = {0};
+	const uint8_t junk[] = {1, 2, 0, 0, 5, 0};
+	cr_assert_eq(ag_frame_decode(junk, sizeof junk, &out), -1);
+	const uint8_t version[] = {2, 0, 0, 0, 0};
+	cr_assert_eq(ag_frame_decode(version, sizeof version, &out), -1);
+	const uint8_t empty[] = {1, 0, 0, 0};
+	cr_assert_eq(ag_frame_decode(empty, sizeof empty, &out), 0);
+	const uint8_t extra[] = {1, 0, 0, 0, 9};
+	cr_assert_eq(ag_frame_decode(extra, sizeof extra, &out), -1);
+	sl_buf_free(&out);
+}
