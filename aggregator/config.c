@@ -16,7 +16,7 @@ static const struct sl_opt storage_opts[] = {
      .desc = "events (raw JSON bytes) per compressed block"},
     {"segment_max", SL_OPT_SIZE, STO(segment_max), "1GiB", 1 << 20, 1LL << 40,
      .desc = "raw bytes after which a segment file is sealed"},
-    {"compression", SL_OPT_INT, STO(compression), "1", 1, 9,
+    {"compression", SL_OPT_INT, STO(compression), "3", 1, 9,
      .desc = "zlib level of the blocks (1 fastest, 9 smallest)"},
     {0},
 };

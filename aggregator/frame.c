@@ -13,14 +13,14 @@
 #define FRAME_VERSION 1
 #define MAX_MEMBERS   4096 /* an event with more is kept whole */
 
-enum { FT_TEXT, FT_HEX, FT_INT, FT_TIME };
+enum { FT_TEXT, FT_HEX, FT_INT, FT_TIME, FT_ID, FT_BLOCK };
 
 struct ag_fcol {
 	struct sl_buf key;  /* the key as written, without its quotes */
 	struct sl_buf vals; /* per value: varint length, the value as written */
 	uint64_t hash;
 	size_t nval, hexlen;
-	int can_hex, can_int, can_time;
+	int can_hex, can_int, can_time, can_id, ext; /* ext: its block column, or -1 */
 };
 
 struct member {
@@ -91,11 +91,18 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 /* Index of the quote closing the string that opens at p[i], or 0. */
 static size_t str_end(const char *p, size_t n, size_t i)
 {
-	for (i++; i < n; i++) {
-		if (p[i] == '\\')
-			i++;
-		else if (p[i] == '"')
-			return i;
+	for (i++; i < n;) {
+		const char *q = memchr(p + i, '"', n - i);
+		if (!q)
+			return 0;
+		/* escaped when an odd run of backslashes is before it (the run
+		 * stops at the opening quote at the latest) */
+		size_t j = (size_t)(q - p), b = j;
+		while (p[b - 1] == '\\')
+			b--;
+		if (!((j - b) & 1))
+			return j;
+		i = j + 1;
 	}
 	return 0;
 }
@@ -218,6 +225,21 @@ static int is_time_of(const char *v, size_t vl, int64_t t)
 	return !memcmp(v + 1, s, 30);
 }
 
+/* The value is the id written as 32 lower-case hex digits, quoted. */
+static int is_id_of(const char *v, size_t vl, const uint64_t id[2])
+{
+	if (!id || vl != 34 || v[0] != '"' || v[33] != '"')
+		return 0;
+	uint64_t x[2] = {0, 0};
+	for (int i = 0; i < 32; i++) {
+		unsigned char c = (unsigned char)v[1 + i];
+		if (!is_hex_digit(c))
+			return 0;
+		x[i / 16] = x[i / 16] << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	return x[0] == id[0] && x[1] == id[1];
+}
+
 static uint32_t find_col(struct ag_frame_enc *e, const char *k, size_t kl)
 {
 	uint64_t h = ag_hash(k, kl);
@@ -243,7 +265,8 @@ static uint32_t find_col(struct ag_frame_enc *e, const char *k, size_t kl)
 	sl_buf_append(&c->key, k, kl);
 	c->hash = h;
 	c->nval = c->hexlen = 0;
-	c->can_hex = c->can_int = c->can_time = 1;
+	c->can_hex = c->can_int = c->can_time = c->can_id = 1;
+	c->ext = e->ext ? e->ext->find(e->ext->ud, k, kl) : -1;
 	if (e->ncol * 2 > e->col_slots) {
 		free(e->col_slot);
 		e->col_slots = e->col_slots ? e->col_slots * 2 : 64;
@@ -305,8 +328,9 @@ static uint32_t find_shape(struct ag_frame_enc *e, size_t nm)
 	return hdr[1];
 }
 
-void ag_frame_enc_reset(struct ag_frame_enc *e)
+void ag_frame_enc_reset(struct ag_frame_enc *e, const struct ag_frame_ext *ext)
 {
+	e->ext = ext;
 	e->ncol = 0;
 	if (e->col_slot)
 		memset(e->col_slot, 0, e->col_slots * sizeof *e->col_slot);
@@ -320,9 +344,11 @@ void ag_frame_enc_reset(struct ag_frame_enc *e)
 	e->last_t = 0;
 	e->n = 0;
 	e->prev_nm = 0;
+	e->prev_shape = 0;
 }
 
-void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const char *line, size_t len)
+void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const uint64_t id[2], const char *line,
+                      size_t len)
 {
 	put_varint(&e->times, zigzag((int64_t)((uint64_t)t - (uint64_t)e->last_t)));
 	e->last_t = t;
@@ -339,7 +365,7 @@ void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const char *line, size_
 		e->members = sl_realloc(e->members, e->cap_members * sizeof *e->members);
 	}
 	/* an event's keys are mostly the previous event's, in the same order */
-	int same = (size_t)nm == e->prev_nm;
+	int same = e->prev_shape && (size_t)nm == e->prev_nm;
 	for (long j = 0; j < nm; j++) {
 		const struct member *m = &e->m[j];
 		if ((size_t)j < e->prev_nm) {
@@ -361,6 +387,12 @@ void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const char *line, size_
 		sl_buf_append(&c->vals, m->v, m->vl);
 		if (c->can_time && !is_time_of(m->v, m->vl, t))
 			c->can_time = 0;
+		if (c->can_id && !is_id_of(m->v, m->vl, id))
+			c->can_id = 0;
+		if (c->ext >= 0 &&
+		    !e->ext->match(e->ext->ud, c->ext, e->ext->first + (uint32_t)(e->n - 1), m->v,
+		                   m->vl))
+			c->ext = -1;
 		if (c->can_hex) {
 			if (!is_hex_str(m->v, m->vl) || (c->nval && c->hexlen != (m->vl - 2) / 2))
 				c->can_hex = 0;
@@ -375,7 +407,12 @@ void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const char *line, size_
 
 static int col_type(const struct ag_fcol *c)
 {
-	return c->can_time ? FT_TIME : c->can_hex ? FT_HEX : c->can_int ? FT_INT : FT_TEXT;
+	return c->can_time   ? FT_TIME
+	       : c->can_id   ? FT_ID
+	       : c->ext >= 0 ? FT_BLOCK
+	       : c->can_hex  ? FT_HEX
+	       : c->can_int  ? FT_INT
+	                     : FT_TEXT;
 }
 
 static int hexval(int c)
@@ -421,7 +458,7 @@ void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out)
 	for (size_t i = 0; i < e->ncol; i++) {
 		struct ag_fcol *c = &e->col[i];
 		int type = col_type(c);
-		if (type == FT_TIME)
+		if (type == FT_TIME || type == FT_ID || type == FT_BLOCK)
 			sl_buf_reset(&c->vals);
 		else if (type != FT_TEXT)
 			col_convert(e, c, type);
@@ -472,7 +509,9 @@ void ag_frame_enc_free(struct ag_frame_enc *e)
 struct dcol {
 	const uint8_t *key, *p, *end;
 	size_t klen, hexlen;
+	size_t pre; /* its ,"key": in the decoder's prefixes */
 	uint64_t len;
+	int ext;
 	int type;
 	int64_t prev;
 };
@@ -516,11 +555,31 @@ static void put_int(struct sl_buf *o, int64_t x)
 	sl_buf_append(o, s + i, sizeof s - i);
 }
 
-static int put_value(struct sl_buf *o, struct dcol *c, int64_t t)
+static const char hex[] = "0123456789abcdef";
+
+static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t *id,
+                     const struct ag_frame_ext *ext, uint32_t ev)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint64_t v;
 	switch (c->type) {
+	case FT_BLOCK:
+		return ext->put(ext->ud, c->ext, ext->first + ev, o);
+	case FT_ID: {
+		if (!id)
+			return -1;
+		char *w = sl_buf_reserve(o, 34);
+		w[0] = '"';
+		/* two little-endian u64, each written as 16 digits, high first */
+		for (int h = 0; h < 2; h++)
+			for (int i = 0; i < 8; i++) {
+				uint8_t b = id[8 * h + 7 - i];
+				w[1 + 16 * h + 2 * i] = hex[b >> 4];
+				w[2 + 16 * h + 2 * i] = hex[b & 15];
+			}
+		w[33] = '"';
+		sl_buf_commit(o, 34);
+		return 0;
+	}
 	case FT_TEXT:
 		if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
 			return -1;
@@ -558,12 +617,14 @@ static int put_value(struct sl_buf *o, struct dcol *c, int64_t t)
 	}
 }
 
-long ag_frame_decode(const uint8_t *p, size_t n, struct sl_buf *out)
+long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
+                     struct sl_buf *out)
 {
 	const uint8_t *end = p + n;
 	uint64_t nev, ncol, nshape;
 	struct dcol *col = NULL;
 	uint32_t *shape_at = NULL, *shape_w = NULL;
+	struct sl_buf pre = {0};
 	long rc = -1;
 	sl_buf_reset(out);
 	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) ||
@@ -583,12 +644,15 @@ long ag_frame_decode(const uint8_t *p, size_t n, struct sl_buf *out)
 		col[i].klen = kl;
 		p += kl;
 		type = *p++;
-		if (type > FT_TIME ||
+		if (type > FT_BLOCK ||
 		    (type == FT_HEX && (get_varint(&p, end, &hl) || !hl || hl > 255)) ||
 		    get_varint(&p, end, &dl))
 			goto out;
 		col[i].type = (int)type;
 		col[i].hexlen = hl;
+		if (type == FT_BLOCK &&
+		    (!ext || (col[i].ext = ext->find(ext->ud, (const char *)col[i].key, kl)) < 0))
+			goto out;
 		col[i].len = dl;
 	}
 	if (get_varint(&p, end, &nshape) || nshape > (uint64_t)(end - p))
@@ -612,6 +676,12 @@ long ag_frame_decode(const uint8_t *p, size_t n, struct sl_buf *out)
 		}
 	}
 	shape_at[nshape] = (uint32_t)nw;
+	for (uint64_t i = 0; i < ncol; i++) {
+		col[i].pre = pre.len;
+		sl_buf_append(&pre, ",\"", 2);
+		sl_buf_append(&pre, col[i].key, col[i].klen);
+		sl_buf_append(&pre, "\":", 2);
+	}
 	/* the events' shapes; then the columns' data, then the whole events */
 	const uint8_t *evp = p;
 	for (uint64_t i = 0; i < nev; i++) {
@@ -643,12 +713,11 @@ long ag_frame_decode(const uint8_t *p, size_t n, struct sl_buf *out)
 			sl_buf_putc(out, '{');
 			for (uint32_t j = shape_at[s - 1]; j < shape_at[s]; j++) {
 				struct dcol *c = &col[shape_w[j]];
-				if (j > shape_at[s - 1])
-					sl_buf_putc(out, ',');
-				sl_buf_putc(out, '"');
-				sl_buf_append(out, c->key, c->klen);
-				sl_buf_append(out, "\":", 2);
-				if (put_value(out, c, (int64_t)t0))
+				/* ,"key": (no comma before the first) */
+				size_t first = j == shape_at[s - 1];
+				sl_buf_append(out, pre.data + c->pre + first, c->klen + 4 - first);
+				if (put_value(out, c, (int64_t)t0, ids ? ids + 16 * i : NULL, ext,
+				              (uint32_t)i))
 					goto out;
 			}
 			sl_buf_putc(out, '}');
@@ -668,5 +737,6 @@ out:
 	free(col);
 	free(shape_at);
 	free(shape_w);
+	sl_buf_free(&pre);
 	return rc;
 }

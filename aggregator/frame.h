@@ -10,7 +10,8 @@
  * A column whose every value in the frame is a lower-case hex string of one
  * length is kept as bytes, one of canonical integers as varint deltas, and a
  * "time" column equal to the event times the frame already carries is not
- * kept at all. An event that is not in that compact form is kept whole.
+ * kept at all, nor an "id" equal to the id the block keeps for the event.
+ * An event that is not in that compact form is kept whole.
  *
  * Decoding gives back every event byte for byte, in the layout the readers
  * of a frame use: per event an entry (time in ns, i64; length, u32; both
@@ -28,6 +29,21 @@
 
 struct ag_fcol;
 struct member;
+
+/* The columns of the frame's block (docs/storage.md): a frame column whose
+ * every value is the block column's value of its event takes them from
+ * there and stores none. */
+struct ag_frame_ext {
+	/* a handle (>= 0) for the block column named k[0..kl), or -1 */
+	int (*find)(void *ud, const char *k, size_t kl);
+	/* encoding: whether v[0..vl) is the value of column h for event ev of
+	 * the block, written as the event has it */
+	int (*match)(void *ud, int h, uint32_t ev, const char *v, size_t vl);
+	/* decoding: appends that value to out; returns 0 or -1 */
+	int (*put)(void *ud, int h, uint32_t ev, struct sl_buf *out);
+	void *ud;
+	uint32_t first; /* the block's number of the frame's first event */
+};
 
 /* The encoder's scratch, reused from frame to frame. Zero it to start; free
  * with ag_frame_enc_free. */
@@ -48,22 +64,31 @@ struct ag_frame_enc {
 	size_t cap_members, prev_nm;
 	uint32_t prev_shape;
 	struct sl_buf tmp; /* a column's values being converted */
+	const struct ag_frame_ext *ext;
 	int64_t last_t;
 	size_t n;
 };
 
-/* Starts a new frame (keeps the memory). */
-void ag_frame_enc_reset(struct ag_frame_enc *e);
-/* Adds an event: its time and its JSON line[0..len). */
-void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const char *line, size_t len);
+/* Starts a new frame (keeps the memory); ext (NULL: none; the caller's,
+ * until ag_frame_enc_finish) are its block's columns. */
+void ag_frame_enc_reset(struct ag_frame_enc *e, const struct ag_frame_ext *ext);
+/* Adds an event: its time, its id (the 128 bits its "id" is stored under,
+ * kept by the block outside the frame; NULL: none) and its JSON
+ * line[0..len). */
+void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const uint64_t id[2], const char *line,
+                      size_t len);
 /* Appends the encoded frame to out. The encoder must be reset before the
  * next frame. */
 void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out);
 void ag_frame_enc_free(struct ag_frame_enc *e);
 
 /* Decodes p[0..n) into out (reset first): the entries, then the events.
- * Returns the number of events, or -1 when the data is inconsistent. */
-long ag_frame_decode(const uint8_t *p, size_t n, struct sl_buf *out);
+ * ids: the events' ids as the block keeps them (16 bytes each: two
+ * little-endian u64), or NULL when the frame was encoded without; ext: the
+ * block's columns, or NULL. Returns the number of events, or -1 when the
+ * data is inconsistent. */
+long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
+                     struct sl_buf *out);
 /* Decodes only the event times from the first bytes of an encoded frame
  * (AG_FRAME_TIMES_MAX(count) of them are enough) into t[0..count). Returns
  * 0, or -1 when they are not count times. */

@@ -31,9 +31,12 @@
 #include "sl_log.h"
 #include "sl_time.h"
 
-#define BLK_MAGIC      0x32424c53u /* "SLB2": with a column section */
-#define BLK_MAGIC1     0x31424c53u /* "SLB1": read, never written */
-#define IDX_MAGIC      0x32584c53u /* "SLX2" */
+#define BLK_MAGIC  0x32424c53u /* "SLB2": with a column section */
+#define BLK_MAGIC1 0x31424c53u /* "SLB1": read, never written */
+#define IDX_MAGIC  0x33584c53u /* "SLX3": the ids are the blocks' */
+#define IDX_MAGIC2                                                                                 \
+	0x32584c53u                /* "SLX2": sorted ids; still written for a                      \
+	                            * segment with blocks of no id section */
 #define IDX_MAGIC1     0x31584c53u /* "SLX1": its blocks are SLB1 */
 #define BLK_HDR        64
 #define IDX_HDR        64
@@ -203,6 +206,56 @@ static int sorted_has(const uint8_t *ids, uint64_t n, const uint64_t id[2])
 	return 0;
 }
 
+static int read_all(int fd, void *p, size_t n, uint64_t off);
+
+/* The id of event pos of sealed segment g (from its block's id section)
+ * into out. Returns 0 or -1. */
+static int seg_id_at(const struct ag_segment *g, uint64_t pos, uint8_t out[16])
+{
+	size_t lo = 0, hi = g->nbl;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->bl_first[mid] <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (!g->nbl || pos < g->bl_first[lo] || pos >= g->bl_first[lo + 1])
+		return -1;
+	return read_all(g->fd, out, 16, g->bl_off[lo] + BLK_HDR + 16 * (pos - g->bl_first[lo]));
+}
+
+static uint64_t get_w(const uint8_t *p, unsigned w)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < w; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Whether sealed segment g (an SLX3 index) holds an event with id. A read
+ * error counts as "no": storing an event twice is better than losing it. */
+static int perm_has(const struct ag_segment *g, const uint64_t id[2])
+{
+	uint64_t lo = 0, hi = g->nids;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		uint8_t at[16];
+		if (seg_id_at(g, get_w(g->perm + mid * g->perm_w, g->perm_w), at)) {
+			sl_error("%s: cannot read an id to check a duplicate", g->path);
+			return 0;
+		}
+		int c = id_cmp(at, id);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 int ag_store_seen(struct ag_store *s, const uint64_t id[2])
 {
 	uint64_t h = id_hash(id);
@@ -210,7 +263,7 @@ int ag_store_seen(struct ag_store *s, const uint64_t id[2])
 		struct ag_segment *g = s->segs[i];
 		if (g->sealed) {
 			if (ag_bloom_test(g->id_bloom, g->id_bloom_len, h) &&
-			    sorted_has(g->ids, g->nids, id))
+			    (g->perm ? perm_has(g, id) : sorted_has(g->ids, g->nids, id)))
 				return 1;
 		} else if (idset_has(&g->open_ids, id)) {
 			return 1;
@@ -579,8 +632,9 @@ static void col_write(const struct colbuild *cb, struct sl_buf *out, uint32_t *d
 
 /* The decoded columns of one block; reused, freed by colread_free. */
 struct colread {
-	struct sl_buf sec;      /* the section as read */
-	const uint8_t *streams; /* the code streams, in sec */
+	const struct ag_block *blk; /* whose section it holds, or NULL */
+	struct sl_buf sec;          /* the section as read */
+	const uint8_t *streams;     /* the code streams, in sec */
 	size_t streams_len;
 	struct ag_column *c;
 	uint32_t *zoff; /* per column: offset and bits of its packed codes */
@@ -732,7 +786,78 @@ static int block_columns(const struct ag_block *b, struct colread *cr)
 	sp[b->col_len] = 0; /* for unpacking codes two bytes at a time */
 	cr->streams = sp + b->col_raw;
 	cr->streams_len = b->col_len - b->col_raw;
-	return col_decode(cr, sp, b->col_raw, b->count);
+	cr->blk = NULL;
+	if (col_decode(cr, sp, b->col_raw, b->count))
+		return -1;
+	cr->blk = b;
+	return 0;
+}
+
+/* ag_frame_ext over a block's column builder (writing) and over its
+ * column section (reading; loaded when a frame first needs it). */
+static int cb_find(void *ud, const char *key, size_t kl)
+{
+	const struct colbuild *cb = ud;
+	if (cb->broken)
+		return -1;
+	size_t mask = sizeof cb->ktab / sizeof *cb->ktab - 1, i = (size_t)ag_hash(key, kl) & mask;
+	for (; cb->ktab[i]; i = (i + 1) & mask) {
+		const struct colkey *k = &cb->k[cb->ktab[i] - 1];
+		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+			return col_kept(cb, k) ? (int)cb->ktab[i] - 1 : -1;
+	}
+	return -1;
+}
+
+static int cb_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
+{
+	const struct colbuild *cb = ud;
+	const struct colkey *k = &cb->k[h];
+	if (ev >= cb->nev || !k->codes[ev])
+		return 0;
+	const struct colval *cv = &cb->v[k->dict[k->codes[ev] - 1]];
+	const char *t = cb->arena.data + cv->off;
+	/* a string with escapes is longer as written than its text + 2 */
+	if (cv->type == AG_F_STR)
+		return vl == cv->len + 2 && v[0] == '"' && v[vl - 1] == '"' &&
+		       !memcmp(v + 1, t, cv->len);
+	return vl == cv->len && !memcmp(v, t, vl);
+}
+
+struct cr_ext {
+	struct colread *cr;
+	const struct ag_block *b;
+};
+
+static int cr_find(void *ud, const char *key, size_t kl)
+{
+	struct cr_ext *x = ud;
+	struct colread *cr = x->cr;
+	if (cr->blk != x->b && (!x->b->col_len || block_columns(x->b, cr)))
+		return -1;
+	for (size_t i = 0; i < cr->cs.n; i++)
+		if (cr->c[i].is_col && cr->c[i].klen == kl && !memcmp(cr->c[i].key, key, kl))
+			return (int)i;
+	return -1;
+}
+
+static int cr_put(void *ud, int h, uint32_t ev, struct sl_buf *out)
+{
+	struct cr_ext *x = ud;
+	struct colread *cr = x->cr;
+	struct ag_column *c = &cr->c[h];
+	if (cr->blk != x->b || ev >= cr->cs.nev || (!c->codes && col_load(cr, c)))
+		return -1;
+	uint8_t code = c->codes[ev];
+	if (!code || code > c->ndict)
+		return -1;
+	const struct ag_field *f = &c->dict[code - 1];
+	if (f->type == AG_F_STR)
+		sl_buf_putc(out, '"');
+	sl_buf_append(out, f->val, f->vlen);
+	if (f->type == AG_F_STR)
+		sl_buf_putc(out, '"');
+	return 0;
 }
 
 /* block_columns, and every column's codes inflated and checked. */
@@ -804,6 +929,8 @@ static void seg_free(struct ag_segment *g)
 	if (g->map)
 		munmap(g->map, g->map_len);
 	idset_free(&g->open_ids);
+	free(g->bl_first);
+	free(g->bl_off);
 	sl_buf_free(&g->pend);
 	free(g->pe);
 	free(g->keys);
@@ -867,9 +994,54 @@ static int id_pair_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* Writes the segment's index (blocks, sorted ids, id filter) and maps it;
- * the mapping belongs to g (unmapped by seg_free). ids (n of them, 16 bytes
- * each) is sorted here and stays the caller's. Returns 0 or -1. */
+/* Whether a block keeps its events' ids in an id section (16 bytes each,
+ * after its header, where the first format had its filter). */
+static int has_ids(const struct ag_block *b)
+{
+	return b->nframes && b->bloom_len && b->bloom_len == 16ull * b->count;
+}
+
+/* Sets g's per-block tables (first event, offset; owned by g) from the
+ * store's blocks of g, in order. Returns its number of events. */
+static uint64_t seg_block_table(struct ag_store *s, struct ag_segment *g)
+{
+	size_t nb = 0;
+	for (size_t i = 0; i < s->nblocks; i++)
+		nb += s->blocks[i]->seg == g;
+	free(g->bl_first);
+	free(g->bl_off);
+	g->bl_first = sl_malloc((nb + 1) * sizeof *g->bl_first);
+	g->bl_off = sl_malloc((nb + 1) * sizeof *g->bl_off);
+	g->nbl = 0;
+	uint64_t ev = 0;
+	for (size_t i = 0; i < s->nblocks; i++) {
+		const struct ag_block *b = s->blocks[i];
+		if (b->seg != g)
+			continue;
+		g->bl_first[g->nbl] = ev;
+		g->bl_off[g->nbl++] = b->off;
+		ev += b->count;
+	}
+	g->bl_first[g->nbl] = ev;
+	return ev;
+}
+
+struct id_pos {
+	uint64_t id[2];
+	uint64_t pos;
+};
+
+static int id_pos_cmp(const void *a, const void *b)
+{
+	return id_pair_cmp(((const struct id_pos *)a)->id, ((const struct id_pos *)b)->id);
+}
+
+/* Writes the segment's index and maps it; the mapping belongs to g
+ * (unmapped by seg_free). When every block of g has an id section the
+ * index is SLX3: the block table, the events in the order of their ids
+ * (read back from the blocks), and an id filter; else SLX2, with the ids
+ * (n of them, 16 bytes each, sorted here; the caller's) in place of the
+ * order. Returns 0 or -1. */
 static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*ids)[2],
                            size_t nids)
 {
@@ -877,11 +1049,51 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 	idx_path(g, path, sizeof path);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	size_t nb = 0;
+	int slx3 = 1;
 	for (size_t i = 0; i < s->nblocks; i++)
-		nb += s->blocks[i]->seg == g;
+		if (s->blocks[i]->seg == g) {
+			nb++;
+			slx3 &= has_ids(s->blocks[i]);
+		}
+	uint64_t nev = seg_block_table(s, g);
+	struct id_pos *ip = NULL;
+	unsigned w = 0;
+	int rc = -1, fd = -1;
+	uint8_t *buf = NULL;
+	if (slx3) {
+		/* every event's id and number, from the id sections */
+		ip = sl_malloc((nev ? nev : 1) * sizeof *ip);
+		uint8_t *sec = NULL;
+		size_t cap = 0;
+		for (size_t k = 0; k < g->nbl; k++) {
+			size_t cnt = (size_t)(g->bl_first[k + 1] - g->bl_first[k]);
+			if (cnt * 16 > cap)
+				sec = sl_realloc(sec, cap = cnt * 16);
+			if (read_all(g->fd, sec, cnt * 16, g->bl_off[k] + BLK_HDR)) {
+				sl_error("%s: cannot read ids: %s", g->path, strerror(errno));
+				free(sec);
+				goto out;
+			}
+			for (size_t i = 0; i < cnt; i++) {
+				struct id_pos *e = &ip[g->bl_first[k] + i];
+				e->id[0] = get64(sec + 16 * i);
+				e->id[1] = get64(sec + 16 * i + 8);
+				e->pos = g->bl_first[k] + i;
+			}
+		}
+		free(sec);
+		qsort(ip, nev, sizeof *ip, id_pos_cmp);
+		nids = nev;
+		for (w = 1; w < 8 && nev > 1ull << (8 * w); w++)
+			;
+	} else {
+		qsort(ids, nids, 16, id_pair_cmp);
+		w = 16;
+	}
 	size_t blen = ag_bloom_size(nids, ID_BLOOM_BITS);
-	size_t len = IDX_HDR + nb * IDX_ENT + nids * 16 + blen;
-	uint8_t *buf = sl_calloc(1, len), *p = buf + IDX_HDR;
+	size_t len = IDX_HDR + nb * IDX_ENT + nids * w + blen;
+	buf = sl_calloc(1, len);
+	uint8_t *p = buf + IDX_HDR;
 	for (size_t i = 0; i < s->nblocks; i++) {
 		const struct ag_block *b = s->blocks[i];
 		if (b->seg != g)
@@ -898,21 +1110,27 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 		put32(p + 48, b->nframes);
 		p += IDX_ENT;
 	}
-	qsort(ids, nids, 16, id_pair_cmp);
-	uint8_t *bloom = buf + IDX_HDR + nb * IDX_ENT + nids * 16;
+	uint8_t *bloom = buf + IDX_HDR + nb * IDX_ENT + nids * w;
 	for (size_t i = 0; i < nids; i++) {
-		put64(p, ids[i][0]);
-		put64(p + 8, ids[i][1]);
-		p += 16;
-		ag_bloom_add(bloom, blen, id_hash(ids[i]));
+		const uint64_t *id = slx3 ? ip[i].id : ids[i];
+		if (slx3) {
+			for (unsigned k = 0; k < w; k++)
+				p[k] = (uint8_t)(ip[i].pos >> (8 * k));
+		} else {
+			put64(p, id[0]);
+			put64(p + 8, id[1]);
+		}
+		p += w;
+		ag_bloom_add(bloom, blen, id_hash(id));
 	}
-	put32(buf, IDX_MAGIC);
+	put32(buf, slx3 ? IDX_MAGIC : IDX_MAGIC2);
 	put32(buf + 8, (uint32_t)nb);
 	put64(buf + 16, nids);
 	put64(buf + 24, blen);
 	put32(buf + 32, crc(buf + IDX_HDR, nb * IDX_ENT));
+	put32(buf + 36, slx3 ? w : 0);
 	put32(buf + 4, crc(buf + 8, IDX_HDR - 8));
-	int rc = -1, fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0 || write_all(fd, buf, len, 0) || fsync(fd)) {
 		sl_error("%s: cannot write: %s", tmp, strerror(errno));
 		goto out;
@@ -929,15 +1147,18 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 	g->map = m;
 	g->map_len = len;
 	s->disk_bytes += len;
-	g->ids = g->map + IDX_HDR + nb * IDX_ENT;
+	g->ids = slx3 ? NULL : g->map + IDX_HDR + nb * IDX_ENT;
+	g->perm = slx3 ? g->map + IDX_HDR + nb * IDX_ENT : NULL;
+	g->perm_w = slx3 ? w : 0;
 	g->nids = nids;
-	g->id_bloom = g->ids + nids * 16;
+	g->id_bloom = g->map + IDX_HDR + nb * IDX_ENT + nids * w;
 	g->id_bloom_len = blen;
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	free(buf);
+	free(ip);
 	return rc;
 }
 
@@ -957,21 +1178,34 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		goto bad;
-	uint32_t nb = get32(m + 8);
+	uint32_t nb = get32(m + 8), magic = get32(m);
 	uint64_t nids = get64(m + 16), blen = get64(m + 24);
-	size_t ent = get32(m) == IDX_MAGIC1 ? IDX_ENT1 : IDX_ENT;
-	if ((get32(m) != IDX_MAGIC && get32(m) != IDX_MAGIC1) ||
-	    get32(m + 4) != crc(m + 8, IDX_HDR - 8) ||
-	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * ent + nids * 16 + blen ||
+	size_t ent = magic == IDX_MAGIC1 ? IDX_ENT1 : IDX_ENT;
+	unsigned w = magic == IDX_MAGIC ? get32(m + 36) : 16;
+	if ((magic != IDX_MAGIC && magic != IDX_MAGIC2 && magic != IDX_MAGIC1) ||
+	    get32(m + 4) != crc(m + 8, IDX_HDR - 8) || !w || w > (magic == IDX_MAGIC ? 8u : 16u) ||
+	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * ent + nids * w + blen ||
 	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * ent))
 		goto bad;
+	if (magic == IDX_MAGIC) { /* every event is in the order */
+		uint64_t nev = 0;
+		for (uint32_t i = 0; i < nb; i++)
+			nev += get32(m + IDX_HDR + (size_t)i * ent + 8);
+		if (nev != nids)
+			goto bad;
+	}
 	close(fd);
 	g->map = m;
 	g->map_len = (size_t)st.st_size;
 	s->disk_bytes += g->map_len;
-	g->ids = m + IDX_HDR + (size_t)nb * ent;
+	if (magic == IDX_MAGIC) {
+		g->perm = m + IDX_HDR + (size_t)nb * ent;
+		g->perm_w = w;
+	} else {
+		g->ids = m + IDX_HDR + (size_t)nb * ent;
+	}
 	g->nids = nids;
-	g->id_bloom = g->ids + nids * 16;
+	g->id_bloom = m + IDX_HDR + (size_t)nb * ent + nids * w;
 	g->id_bloom_len = (size_t)blen;
 	g->sealed = 1;
 	for (uint32_t i = 0; i < nb; i++) {
@@ -991,6 +1225,7 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		block_add(s, g, &b);
 		g->size = b.off + BLK_HDR + body_len(&b);
 	}
+	seg_block_table(s, g);
 	return 0;
 bad:
 	sl_warn("%s: damaged index; rebuilding it from the segment", path);
@@ -1005,8 +1240,10 @@ bad:
 struct frame {
 	uint32_t first, count; /* its events: first .. first + count - 1 of the block */
 	uint32_t raw_len, zlen, bloom_len;
-	uint64_t off; /* of its filter; the zlib stream follows */
-	int may;      /* scan: its filter lets the query match */
+	uint64_t off;     /* of its filter; the zlib stream follows */
+	uint64_t ids_off; /* of its events' ids in the block's id section; 0: none */
+	const struct ag_block *blk;
+	int may; /* scan: its filter lets the query match */
 };
 
 /* Reads the frame table of block b into *fr (grown; the caller frees it).
@@ -1031,7 +1268,9 @@ static long block_frames(const struct ag_block *b, struct frame **fr, size_t *ca
 	uint64_t at = b->off + BLK_HDR + b->bloom_len + b->col_len,
 	         end = b->off + BLK_HDR + body_len(b);
 	long rc = -1;
-	if (at + nf * FRAME_ENT > end || read_all(b->seg->fd, t, nf * FRAME_ENT, at))
+	int ids = has_ids(b);
+	if ((b->bloom_len && !ids) || at + nf * FRAME_ENT > end ||
+	    read_all(b->seg->fd, t, nf * FRAME_ENT, at))
 		goto out;
 	uint64_t off = at + nf * FRAME_ENT;
 	uint32_t first = 0;
@@ -1043,7 +1282,9 @@ static long block_frames(const struct ag_block *b, struct frame **fr, size_t *ca
 		                    .raw_len = get32(e + 4),
 		                    .zlen = get32(e + 8),
 		                    .bloom_len = get32(e + 12),
-		                    .off = off};
+		                    .off = off,
+		                    .ids_off = ids ? b->off + BLK_HDR + 16ull * first : 0,
+		                    .blk = b};
 		off += (uint64_t)f->bloom_len + f->zlen;
 		if (f->count > b->count - first || off > end)
 			goto out;
@@ -1071,11 +1312,12 @@ static int inflate_exact(const void *src, size_t n, void *dst, size_t want)
 }
 
 /* Reads frame f of a block of segment g and decodes it into raw (reset
- * first; z is scratch): its data is either the columnar encoding
+ * first; z is scratch; cr holds the block's columns, or is loaded with
+ * them if the frame takes values from them): its data is either the columnar encoding
  * (frame.h) behind FRAME_PRE bytes, or (blocks written before it) the
  * entries and events themselves, in the zlib format. Returns 0 or -1. */
 static int frame_read(const struct ag_segment *g, const struct frame *f, struct sl_buf *z,
-                      struct sl_buf *raw)
+                      struct sl_buf *raw, struct colread *cr)
 {
 	sl_buf_reset(z);
 	sl_buf_reset(raw);
@@ -1098,8 +1340,20 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	if (inflate_exact(zp + FRAME_PRE, f->zlen - FRAME_PRE, ep, el))
 		return -1;
 	sl_buf_commit(raw, el);
+	uint8_t *ids = NULL;
+	if (f->ids_off) {
+		ids = sl_malloc(16 * (size_t)f->count + 1);
+		if (read_all(g->fd, ids, 16 * (size_t)f->count, f->ids_off)) {
+			free(ids);
+			return -1;
+		}
+	}
 	/* decode into z, then give the decoded bytes to raw */
-	long n = ag_frame_decode((const uint8_t *)raw->data, raw->len, z);
+	struct cr_ext x = {cr, f->blk};
+	struct ag_frame_ext ext = {.find = cr_find, .put = cr_put, .ud = &x, .first = f->first};
+	long n =
+	    ag_frame_decode((const uint8_t *)raw->data, raw->len, ids, f->blk ? &ext : NULL, z);
+	free(ids);
 	struct sl_buf t = *z;
 	*z = *raw;
 	*raw = t;
@@ -1129,6 +1383,7 @@ static int raw_each(const struct frame *f, const char *raw,
 struct recover_ud {
 	uint64_t (*ids)[2]; /* the ids of the block being checked */
 	size_t n, cap;
+	int parse_ids; /* the block has no id section: read its events' "id" */
 	struct ag_event ev;
 	struct colread cols;
 	struct frame *fr;
@@ -1139,7 +1394,7 @@ struct recover_ud {
 static int recover_event(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct recover_ud *r = ud;
-	if (ag_event_parse(&r->ev, line, len))
+	if (!r->parse_ids || ag_event_parse(&r->ev, line, len))
 		return 0;
 	const struct ag_field *f = ag_event_get(&r->ev, "id");
 	if (!f)
@@ -1177,10 +1432,23 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 	long nf = block_frames(b, &r->fr, &r->cap_fr);
 	if (nf < 0 || (b->col_len && block_columns_check(b, &r->cols)))
 		return -1;
+	/* the ids: the id section's, or (blocks without one) the events' "id" */
+	r->parse_ids = !has_ids(b);
 	for (long i = 0; i < nf; i++)
-		if (frame_read(g, &r->fr[i], z, raw) ||
+		if (frame_read(g, &r->fr[i], z, raw, &r->cols) ||
 		    raw_each(&r->fr[i], raw->data, recover_event, r))
 			return -1;
+	if (!r->parse_ids) {
+		if (b->count > r->cap) {
+			r->cap = b->count;
+			r->ids = sl_realloc(r->ids, r->cap * sizeof *r->ids);
+		}
+		for (uint32_t i = 0; i < b->count; i++) {
+			r->ids[i][0] = get64((const uint8_t *)bp + 16 * i);
+			r->ids[i][1] = get64((const uint8_t *)bp + 16 * i + 8);
+		}
+		r->n = b->count;
+	}
 	return 0;
 }
 
@@ -1294,7 +1562,7 @@ void ag_store_defaults(struct ag_store_opts *o)
 {
 	o->block_size = 1 << 20;
 	o->segment_max = 1ULL << 30;
-	o->level = 1;
+	o->level = 3;
 	o->seal_idle_ms = 10 * 60 * 1000;
 	o->recent = 16384;
 }
@@ -1507,6 +1775,8 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 	p->len = (uint32_t)len;
 	p->key0 = (uint32_t)g->nkeys;
 	p->nkeys = (uint32_t)nkeys;
+	p->id[0] = id[0];
+	p->id[1] = id[1];
 	sl_buf_append(&g->pend, line, len);
 	if (nkeys)
 		memcpy(g->keys + g->nkeys, keys, nkeys * sizeof *keys);
@@ -1593,10 +1863,15 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		size_t fn = f1 - f0, rl = fn * EV_ENT + bytes;
 		memset(hs->v, 0, hs->cap * sizeof *hs->v);
 		hs->n = 0;
-		ag_frame_enc_reset(&fb->enc);
+		struct ag_frame_ext ext = {.find = cb_find,
+		                           .match = cb_match,
+		                           .ud = (void *)cb,
+		                           .first = (uint32_t)(f0 - a)};
+		ag_frame_enc_reset(&fb->enc, &ext);
 		for (size_t i = f0; i < f1; i++) {
 			const struct ag_pending *p = &g->pe[i];
-			ag_frame_enc_add(&fb->enc, p->time_ns, g->pend.data + p->off, p->len);
+			ag_frame_enc_add(&fb->enc, p->time_ns, p->id, g->pend.data + p->off,
+			                 p->len);
 			if (p->time_ns < tmin)
 				tmin = p->time_ns;
 			if (p->time_ns > tmax)
@@ -1634,27 +1909,32 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 	}
 	uint32_t col_dir;
 	col_write(cb, &fb->cols, &col_dir);
-	size_t cl = fb->cols.len, zl = fb->table.len + fr->len;
+	size_t cl = fb->cols.len, zl = fb->table.len + fr->len, il = 16 * n;
 	sl_buf_reset(out);
-	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + cl + zl);
+	uint8_t *o = (uint8_t *)sl_buf_reserve(out, BLK_HDR + il + cl + zl);
 	memset(o, 0, BLK_HDR);
+	/* the id section: what the index orders and the frames' "id" refer to */
+	for (size_t i = 0; i < n; i++) {
+		put64(o + BLK_HDR + 16 * i, g->pe[a + i].id[0]);
+		put64(o + BLK_HDR + 16 * i + 8, g->pe[a + i].id[1]);
+	}
 	if (cl)
-		memcpy(o + BLK_HDR, fb->cols.data, cl);
-	memcpy(o + BLK_HDR + cl, fb->table.data, fb->table.len);
-	memcpy(o + BLK_HDR + cl + fb->table.len, fr->data, fr->len);
+		memcpy(o + BLK_HDR + il, fb->cols.data, cl);
+	memcpy(o + BLK_HDR + il + cl, fb->table.data, fb->table.len);
+	memcpy(o + BLK_HDR + il + cl + fb->table.len, fr->data, fr->len);
 	put32(o, BLK_MAGIC);
-	put32(o + 8, crc(o + BLK_HDR, cl + zl));
+	put32(o + 8, crc(o + BLK_HDR, il + cl + zl));
 	put32(o + 12, (uint32_t)n);
 	put32(o + 16, (uint32_t)raw_total);
 	put32(o + 20, (uint32_t)zl);
-	put32(o + 24, 0); /* the filters are the frames' */
+	put32(o + 24, (uint32_t)il); /* the id section (the filters are the frames') */
 	put32(o + 28, (uint32_t)cl);
 	put64(o + 32, (uint64_t)tmin);
 	put64(o + 40, (uint64_t)tmax);
 	put32(o + 48, col_dir);
 	put32(o + 52, (uint32_t)nf);
 	put32(o + 4, crc(o + 8, BLK_HDR - 8));
-	sl_buf_commit(out, BLK_HDR + cl + zl);
+	sl_buf_commit(out, BLK_HDR + il + cl + zl);
 }
 
 int ag_store_flush(struct ag_store *s)
@@ -2126,7 +2406,7 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 		}
 		sc->blocks_read++;
 		for (size_t f = 0; f < k.nf && !c->stop; f++)
-			if (k.fr[f].may && (frame_read(b->seg, &k.fr[f], &z, &raw) ||
+			if (k.fr[f].may && (frame_read(b->seg, &k.fr[f], &z, &raw, &k.cr) ||
 			                    raw_each(&k.fr[f], raw.data, visit, c)))
 				goto bad;
 		continue;

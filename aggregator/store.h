@@ -45,6 +45,7 @@ struct ag_pending {
 	uint64_t seq;
 	uint32_t off, len;    /* in the segment's pending buffer */
 	uint32_t key0, nkeys; /* in the segment's pending keys */
+	uint64_t id[2];
 };
 
 struct ag_segment {
@@ -59,8 +60,14 @@ struct ag_segment {
 	/* sealed: the mapped index file */
 	uint8_t *map;
 	size_t map_len;
-	const uint8_t *ids; /* nids sorted 16-byte ids */
+	const uint8_t *ids;  /* index of the second format: nids sorted 16-byte ids */
+	const uint8_t *perm; /* else: the events (numbered in the segment), sorted
+	                      * by id, perm_w bytes each; their ids are in the
+	                      * blocks' id sections */
+	unsigned perm_w;
 	uint64_t nids;
+	uint64_t *bl_first, *bl_off; /* per block: its first event, its offset */
+	size_t nbl;
 	const uint8_t *id_bloom;
 	size_t id_bloom_len;
 	/* open: the ids of its blocks and of its pending events */

@@ -11,6 +11,28 @@
 
 #include "frame.h"
 
+/* A block whose columns are the one-letter keys; the value of column c for
+ * event ev is "c0", "c1" or "c2" (ev % 3). */
+static int x_find(void *ud, const char *k, size_t kl)
+{
+	return kl == 1 ? (unsigned char)k[0] : -1;
+}
+
+static int x_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
+{
+	return vl == 4 && v[0] == '"' && v[1] == (char)h && v[2] == (char)('0' + ev % 3) &&
+	       v[3] == '"';
+}
+
+static int x_put(void *ud, int h, uint32_t ev, struct sl_buf *out)
+{
+	char v[4] = {'"', (char)h, (char)('0' + ev % 3), '"'};
+	sl_buf_append(out, v, 4);
+	return 0;
+}
+
+static const struct ag_frame_ext ext = {x_find, x_match, x_put, NULL, 0};
+
 static void check_layout(const struct sl_buf *out, long n)
 {
 	size_t off = (size_t)n * AG_FRAME_ENT;
@@ -29,14 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct ag_frame_enc enc;
 	struct sl_buf payload = {0}, out = {0};
 	/* decoding arbitrary bytes */
-	long n = ag_frame_decode(data, size, &out);
+	long n = ag_frame_decode(data, size, NULL, &ext, &out);
 	if (n >= 0)
 		check_layout(&out, n);
 	/* round trip: lines of the input, times from their first bytes */
-	ag_frame_enc_reset(&enc);
+	ag_frame_enc_reset(&enc, &ext);
 	const char *p = (const char *)data, *end = p + size;
 	size_t lines = 0;
 	int64_t times[4096];
+	static uint8_t ids[4096 * 16];
 	while (p < end && lines < 4096) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -44,12 +67,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&t, p, len < 8 ? len : 8);
 		if (lines % 3 == 0) /* plausible times too, so "time" columns form */
 			t = 1793491200014331919LL + (int64_t)lines * 1000003;
+		/* its id: what follows "id":" when that is 32 hex digits */
+		uint64_t id[2] = {(uint64_t)t, lines};
+		const char *q = memmem(p, len, "\"id\":\"", 6);
+		if (q && (size_t)(q - p) + 38 <= len) {
+			id[0] = id[1] = 0;
+			for (int k = 0; k < 32; k++) {
+				unsigned char c = (unsigned char)q[6 + k];
+				int v = c >= '0' && c <= '9'   ? c - '0'
+				        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+				                               : 0;
+				id[k / 16] = id[k / 16] << 4 | (uint64_t)v;
+			}
+		}
+		for (int k = 0; k < 16; k++)
+			ids[16 * lines + (size_t)k] = (uint8_t)(id[k / 8] >> (8 * (k % 8)));
 		times[lines++] = t;
-		ag_frame_enc_add(&enc, t, p, len);
+		ag_frame_enc_add(&enc, t, id, p, len);
 		p += len + (nl != NULL);
 	}
 	ag_frame_enc_finish(&enc, &payload);
-	n = ag_frame_decode((const uint8_t *)payload.data, payload.len, &out);
+	n = ag_frame_decode((const uint8_t *)payload.data, payload.len, ids, &ext, &out);
 	if (n != (long)lines)
 		abort();
 	check_layout(&out, n);

@@ -19,16 +19,64 @@ static uint64_t le(const char *p, int n)
 	return v;
 }
 
+/* The id a block would keep for a line: its "id" when that is 32 hex
+ * digits, else one made up from i. */
+static void line_id(const char *line, size_t i, uint64_t id[2])
+{
+	const char *p = strstr(line, "\"id\":\"");
+	id[0] = i * 0x9E3779B97F4A7C15ULL;
+	id[1] = i;
+	if (!p || strspn(p + 6, "0123456789abcdef") < 32)
+		return;
+	id[0] = id[1] = 0;
+	for (int k = 0; k < 32; k++) {
+		char c = p[6 + k];
+		id[k / 16] = id[k / 16] << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+}
+
+/* A block whose one column is "level": "error" for every 7th event, else
+ * "info". */
+static const char *level_of(uint32_t ev)
+{
+	return ev % 7 ? "\"info\"" : "\"error\"";
+}
+
+static int lv_find(void *ud, const char *k, size_t kl)
+{
+	return kl == 5 && !memcmp(k, "level", 5) ? 0 : -1;
+}
+
+static int lv_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
+{
+	return vl == strlen(level_of(ev)) && !memcmp(v, level_of(ev), vl);
+}
+
+static int lv_put(void *ud, int h, uint32_t ev, struct sl_buf *out)
+{
+	sl_buf_puts(out, level_of(ev));
+	return 0;
+}
+
+static const struct ag_frame_ext lv_ext = {lv_find, lv_match, lv_put, NULL, 0};
+
 /* Encodes lines[0..n) with times t, decodes, and checks both give back. */
 static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
 {
 	struct ag_frame_enc e = {0};
 	struct sl_buf enc = {0}, out = {0};
-	ag_frame_enc_reset(&e);
-	for (size_t i = 0; i < n; i++)
-		ag_frame_enc_add(&e, t[i], lines[i], strlen(lines[i]));
+	uint8_t *ids = calloc(n + 1, 16);
+	ag_frame_enc_reset(&e, &lv_ext);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id[2];
+		line_id(lines[i], i, id);
+		for (int k = 0; k < 16; k++)
+			ids[16 * i + (size_t)k] = (uint8_t)(id[k / 8] >> (8 * (k % 8)));
+		ag_frame_enc_add(&e, t[i], id, lines[i], strlen(lines[i]));
+	}
 	ag_frame_enc_finish(&e, &enc);
-	cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, &out), (long)n);
+	cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, &out),
+	             (long)n);
 	size_t off = n * AG_FRAME_ENT;
 	for (size_t i = 0; i < n; i++) {
 		const char *ent = out.data + i * AG_FRAME_ENT;
@@ -46,9 +94,10 @@ static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
 	cr_assert(!memcmp(t2, t, n * sizeof *t));
 	/* every shorter prefix of the encoding is refused */
 	for (size_t cut = 0; cut < enc.len; cut += 1 + cut / 50)
-		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, cut, &out), -1, "cut %zu",
-		             cut);
+		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, cut, ids, &lv_ext, &out),
+		             -1, "cut %zu", cut);
 	size_t len = enc.len;
+	free(ids);
 	free(t2);
 	sl_buf_free(&enc);
 	sl_buf_free(&out);
@@ -78,6 +127,18 @@ Test(frame, shipper_events_round_trip_and_shrink)
 		text += strlen(buf[i]);
 	}
 	size_t enc = round_trip(lines, t, N);
+	/* "level" comes from the block: without the block it cannot be read */
+	struct ag_frame_enc e = {0};
+	struct sl_buf b = {0}, out = {0};
+	ag_frame_enc_reset(&e, &lv_ext);
+	for (int i = 0; i < N; i++)
+		ag_frame_enc_add(&e, t[i], NULL, lines[i], strlen(lines[i]));
+	ag_frame_enc_finish(&e, &b);
+	cr_assert(memmem(b.data, b.len, "level\x05", 6), "level is not a block column");
+	cr_assert_eq(ag_frame_decode((const uint8_t *)b.data, b.len, NULL, NULL, &out), -1);
+	sl_buf_free(&b);
+	sl_buf_free(&out);
+	ag_frame_enc_free(&e);
 	/* keys once, ids as bytes, times not repeated: well under two thirds */
 	cr_assert_lt(enc, text * 2 / 3, "encoded %zu of %zu", enc, text);
 }
@@ -111,12 +172,14 @@ Test(frame, lines_kept_whole_or_typed_carefully)
 	    "{\"a\":1,\"b\":2,\"c\":3}",
 	    "{\"c\":3,\"b\":2,\"a\":1}",
 	    "{\"a\":\"\xff\xfe\x01\"}",
+	    "{\"id\":\"0123456789abcdef0123456789abcdef\"}", /* not the event's id */
 	};
 	size_t n = sizeof lines / sizeof *lines;
 	int64_t t[sizeof lines / sizeof *lines];
 	for (size_t i = 0; i < n; i++)
 		t[i] = i == 16 ? 1793491200014331919LL : (int64_t)i * -7777777;
 	round_trip(lines, t, n);
+	round_trip(lines + 1, t, 1); /* a frame whose first event has no members */
 }
 
 Test(frame, typed_columns_mixed_with_other_values)
@@ -138,12 +201,12 @@ Test(frame, damaged_data_is_refused)
 {
 	struct sl_buf out = {0};
 	const uint8_t junk[] = {1, 2, 0, 0, 5, 0};
-	cr_assert_eq(ag_frame_decode(junk, sizeof junk, &out), -1);
+	cr_assert_eq(ag_frame_decode(junk, sizeof junk, NULL, NULL, &out), -1);
 	const uint8_t version[] = {2, 0, 0, 0, 0};
-	cr_assert_eq(ag_frame_decode(version, sizeof version, &out), -1);
+	cr_assert_eq(ag_frame_decode(version, sizeof version, NULL, NULL, &out), -1);
 	const uint8_t empty[] = {1, 0, 0, 0};
-	cr_assert_eq(ag_frame_decode(empty, sizeof empty, &out), 0);
+	cr_assert_eq(ag_frame_decode(empty, sizeof empty, NULL, NULL, &out), 0);
 	const uint8_t extra[] = {1, 0, 0, 0, 9};
-	cr_assert_eq(ag_frame_decode(extra, sizeof extra, &out), -1);
+	cr_assert_eq(ag_frame_decode(extra, sizeof extra, NULL, NULL, &out), -1);
 	sl_buf_free(&out);
 }

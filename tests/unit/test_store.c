@@ -153,6 +153,52 @@ static void seg_file(char *out, size_t n, const char *ext)
 	cr_assert(out[0], "no %s file", ext);
 }
 
+/* Adds an event whose id is made from k (spread over all 128 bits). */
+static void add_spread(struct ag_store *s, uint64_t key, int64_t i)
+{
+	char line[256];
+	uint64_t id[2] = {key * 0x9E3779B97F4A7C15ULL, ~key * 0xC2B2AE3D27D4EB4FULL};
+	snprintf(line, sizeof line, "{\"id\":\"%016llx%016llx\",\"message\":\"m %lld\"}",
+	         (unsigned long long)id[0], (unsigned long long)id[1], (long long)i);
+	struct ag_event ev = {0};
+	cr_assert_eq(ag_event_parse(&ev, line, strlen(line)), 0, "%s", line);
+	struct keys k = {0};
+	ag_index_keys(&ev, key_add, &k);
+	ag_store_add(s, "default", line, strlen(line), 1793491200000000000LL + i, id, k.v, k.n);
+	free(k.v);
+	ag_event_free(&ev);
+}
+
+Test(store, ids_found_after_seal_and_others_not, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	for (int i = 0; i < 3000; i++)
+		add_spread(&s, (uint64_t)i * 2, i);
+	ag_store_close(&s); /* sealed: the index orders the blocks' id sections */
+	char idx[512];
+	seg_file(idx, sizeof idx, ".idx");
+	FILE *f = fopen(idx, "rb");
+	char magic[4];
+	cr_assert_eq(fread(magic, 1, 4, f), 4);
+	fclose(f);
+	cr_assert(!memcmp(magic, "SLX3", 4));
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	for (int i = 0; i < 6000; i++) {
+		uint64_t k = (uint64_t)i;
+		uint64_t id[2] = {k * 0x9E3779B97F4A7C15ULL, ~k * 0xC2B2AE3D27D4EB4FULL};
+		cr_assert_eq(ag_store_seen(&s, id), i % 2 == 0, "id %d", i);
+	}
+	/* the "id" of every event comes back from the id section */
+	cr_assert_eq(count(&s, "id:0000000000000000ffffffffffffffff"), 0);
+	char q[64];
+	snprintf(q, sizeof q, "id:%016llx%016llx", (unsigned long long)(4 * 0x9E3779B97F4A7C15ULL),
+	         (unsigned long long)(~4ULL * 0xC2B2AE3D27D4EB4FULL));
+	cr_assert_eq(count(&s, q), 1);
+	ag_store_close(&s);
+}
+
 Test(store, torn_tail_is_cut, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct ag_store s;
