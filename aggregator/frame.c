@@ -4,6 +4,7 @@
  */
 #include "frame.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -510,6 +511,11 @@ struct dcol {
 	const uint8_t *key, *p, *end;
 	size_t klen, hexlen;
 	size_t pre; /* its ,"key": in the decoder's prefixes */
+	/* a block column's */
+	const uint8_t *codes;
+	size_t ncodes, nval;
+	const char *const *val;
+	const uint32_t *vlen;
 	uint64_t len;
 	int ext;
 	int type;
@@ -541,6 +547,21 @@ int ag_frame_times(const uint8_t *p, size_t n, uint32_t count, int64_t *t)
 	return get_times(&p, end, nev, NULL, t);
 }
 
+/* Room for n more bytes at the end of o (written, then added to o->len
+ * by the caller; no NUL is kept meanwhile). */
+static inline char *room(struct sl_buf *o, size_t n)
+{
+	if (o->cap - o->len > n)
+		return o->data + o->len;
+	return sl_buf_reserve(o, n);
+}
+
+static inline void put(struct sl_buf *o, const void *p, size_t n)
+{
+	memcpy(room(o, n), p, n);
+	o->len += n;
+}
+
 static void put_int(struct sl_buf *o, int64_t x)
 {
 	char s[24];
@@ -552,68 +573,76 @@ static void put_int(struct sl_buf *o, int64_t x)
 	} while (u);
 	if (x < 0)
 		s[--i] = '-';
-	sl_buf_append(o, s + i, sizeof s - i);
+	put(o, s + i, sizeof s - i);
 }
 
-static const char hex[] = "0123456789abcdef";
+/* "00" .. "ff" */
+static char hex2[256][2];
 
-static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t *id,
-                     const struct ag_frame_ext *ext, uint32_t ev)
+static void hex2_init(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int b = 0; b < 256; b++) {
+		hex2[b][0] = hex[b >> 4];
+		hex2[b][1] = hex[b & 15];
+	}
+}
+
+static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t *id, size_t bev)
 {
 	uint64_t v;
+	char *w;
 	switch (c->type) {
-	case FT_BLOCK:
-		return ext->put(ext->ud, c->ext, ext->first + ev, o);
-	case FT_ID: {
-		if (!id)
+	case FT_BLOCK: {
+		uint8_t code = bev < c->ncodes ? c->codes[bev] : 0;
+		if (!code || code > c->nval)
 			return -1;
-		char *w = sl_buf_reserve(o, 34);
-		w[0] = '"';
-		/* two little-endian u64, each written as 16 digits, high first */
-		for (int h = 0; h < 2; h++)
-			for (int i = 0; i < 8; i++) {
-				uint8_t b = id[8 * h + 7 - i];
-				w[1 + 16 * h + 2 * i] = hex[b >> 4];
-				w[2 + 16 * h + 2 * i] = hex[b & 15];
-			}
-		w[33] = '"';
-		sl_buf_commit(o, 34);
+		put(o, c->val[code - 1], c->vlen[code - 1]);
 		return 0;
 	}
+	case FT_ID:
+		if (!id)
+			return -1;
+		w = room(o, 34);
+		w[0] = '"';
+		/* two little-endian u64, each written as 16 digits, high first */
+		for (int i = 0; i < 8; i++) {
+			memcpy(w + 1 + 2 * i, hex2[id[7 - i]], 2);
+			memcpy(w + 17 + 2 * i, hex2[id[15 - i]], 2);
+		}
+		w[33] = '"';
+		o->len += 34;
+		return 0;
 	case FT_TEXT:
 		if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
 			return -1;
-		sl_buf_append(o, c->p, v);
+		put(o, c->p, v);
 		c->p += v;
 		return 0;
-	case FT_HEX: {
+	case FT_HEX:
 		if (c->hexlen > (size_t)(c->end - c->p))
 			return -1;
-		char *w = sl_buf_reserve(o, 2 + 2 * c->hexlen);
+		w = room(o, 2 + 2 * c->hexlen);
 		w[0] = '"';
-		for (size_t i = 0; i < c->hexlen; i++) {
-			w[1 + 2 * i] = hex[c->p[i] >> 4];
-			w[2 + 2 * i] = hex[c->p[i] & 15];
-		}
+		for (size_t i = 0; i < c->hexlen; i++)
+			memcpy(w + 1 + 2 * i, hex2[c->p[i]], 2);
 		w[1 + 2 * c->hexlen] = '"';
-		sl_buf_commit(o, 2 + 2 * c->hexlen);
+		o->len += 2 + 2 * c->hexlen;
 		c->p += c->hexlen;
 		return 0;
-	}
 	case FT_INT:
 		if (get_varint(&c->p, c->end, &v))
 			return -1;
 		c->prev = (int64_t)((uint64_t)c->prev + (uint64_t)unzigzag(v));
 		put_int(o, c->prev);
 		return 0;
-	default: {
-		char s[SL_TIME_LEN + 2];
-		s[0] = '"';
-		sl_time_format(t, s + 1);
-		s[31] = '"';
-		sl_buf_append(o, s, 32);
+	default:
+		w = room(o, SL_TIME_LEN + 2);
+		w[0] = '"';
+		sl_time_format(t, w + 1);
+		w[31] = '"';
+		o->len += 32;
 		return 0;
-	}
 	}
 }
 
@@ -626,6 +655,8 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 	uint32_t *shape_at = NULL, *shape_w = NULL;
 	struct sl_buf pre = {0};
 	long rc = -1;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, hex2_init);
 	sl_buf_reset(out);
 	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) ||
 	    nev > (uint64_t)(end - p))
@@ -650,9 +681,15 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 			goto out;
 		col[i].type = (int)type;
 		col[i].hexlen = hl;
-		if (type == FT_BLOCK &&
-		    (!ext || (col[i].ext = ext->find(ext->ud, (const char *)col[i].key, kl)) < 0))
-			goto out;
+		if (type == FT_BLOCK) {
+			long nv;
+			if (!ext ||
+			    (col[i].ext = ext->find(ext->ud, (const char *)col[i].key, kl)) < 0 ||
+			    (nv = ext->values(ext->ud, col[i].ext, &col[i].codes, &col[i].ncodes,
+			                      &col[i].val, &col[i].vlen)) < 0)
+				goto out;
+			col[i].nval = (size_t)nv;
+		}
 		col[i].len = dl;
 	}
 	if (get_varint(&p, end, &nshape) || nshape > (uint64_t)(end - p))
@@ -707,20 +744,20 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 			uint64_t l;
 			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
 				goto out;
-			sl_buf_append(out, whole, l);
+			put(out, whole, l);
 			whole += l;
 		} else {
-			sl_buf_putc(out, '{');
+			put(out, "{", 1);
 			for (uint32_t j = shape_at[s - 1]; j < shape_at[s]; j++) {
 				struct dcol *c = &col[shape_w[j]];
 				/* ,"key": (no comma before the first) */
 				size_t first = j == shape_at[s - 1];
-				sl_buf_append(out, pre.data + c->pre + first, c->klen + 4 - first);
-				if (put_value(out, c, (int64_t)t0, ids ? ids + 16 * i : NULL, ext,
-				              (uint32_t)i))
+				put(out, pre.data + c->pre + first, c->klen + 4 - first);
+				if (put_value(out, c, (int64_t)t0, ids ? ids + 16 * i : NULL,
+				              (ext ? ext->first : 0) + i))
 					goto out;
 			}
-			sl_buf_putc(out, '}');
+			put(out, "}", 1);
 		}
 		uint64_t l = out->len - start;
 		uint8_t *e = (uint8_t *)out->data + i * AG_FRAME_ENT + 8;
@@ -734,6 +771,7 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 			goto out;
 	rc = (long)nev;
 out:
+	*room(out, 1) = '\0'; /* an sl_buf's data ends with a NUL */
 	free(col);
 	free(shape_at);
 	free(shape_w);

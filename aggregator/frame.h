@@ -39,8 +39,12 @@ struct ag_frame_ext {
 	/* encoding: whether v[0..vl) is the value of column h for event ev of
 	 * the block, written as the event has it */
 	int (*match)(void *ud, int h, uint32_t ev, const char *v, size_t vl);
-	/* decoding: appends that value to out; returns 0 or -1 */
-	int (*put)(void *ud, int h, uint32_t ev, struct sl_buf *out);
+	/* decoding: column h's codes, one per event of the block (*ncodes of
+	 * them; 0: the event has no value, c: val[c - 1] of len[c - 1] bytes,
+	 * written as the events have it), valid until the decoding ends.
+	 * Returns the number of values, or -1 */
+	long (*values)(void *ud, int h, const uint8_t **codes, size_t *ncodes,
+	               const char *const **val, const uint32_t **len);
 	void *ud;
 	uint32_t first; /* the block's number of the frame's first event */
 };

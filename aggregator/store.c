@@ -827,6 +827,8 @@ static int cb_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
 struct cr_ext {
 	struct colread *cr;
 	const struct ag_block *b;
+	void **mem; /* what cr_values allocated, freed after the decoding */
+	size_t nmem;
 };
 
 static int cr_find(void *ud, const char *key, size_t kl)
@@ -841,23 +843,42 @@ static int cr_find(void *ud, const char *key, size_t kl)
 	return -1;
 }
 
-static int cr_put(void *ud, int h, uint32_t ev, struct sl_buf *out)
+static long cr_values(void *ud, int h, const uint8_t **codes, size_t *ncodes,
+                      const char *const **val, const uint32_t **len)
 {
 	struct cr_ext *x = ud;
 	struct colread *cr = x->cr;
 	struct ag_column *c = &cr->c[h];
-	if (cr->blk != x->b || ev >= cr->cs.nev || (!c->codes && col_load(cr, c)))
+	if (cr->blk != x->b || (!c->codes && col_load(cr, c)))
 		return -1;
-	uint8_t code = c->codes[ev];
-	if (!code || code > c->ndict)
-		return -1;
-	const struct ag_field *f = &c->dict[code - 1];
-	if (f->type == AG_F_STR)
-		sl_buf_putc(out, '"');
-	sl_buf_append(out, f->val, f->vlen);
-	if (f->type == AG_F_STR)
-		sl_buf_putc(out, '"');
-	return 0;
+	/* the values as events write them: strings quoted (a column's strings
+	 * have no escapes in the frames that use it), the rest as they are */
+	size_t text = 0;
+	for (size_t i = 0; i < c->ndict; i++)
+		text += c->dict[i].vlen + 2;
+	char *m = sl_malloc(c->ndict * (sizeof(char *) + sizeof(uint32_t)) + text + 1);
+	const char **v = (const char **)(void *)m;
+	uint32_t *l = (uint32_t *)(void *)(m + c->ndict * sizeof(char *));
+	char *t = (char *)(l + c->ndict);
+	for (size_t i = 0; i < c->ndict; i++) {
+		const struct ag_field *f = &c->dict[i];
+		int q = f->type == AG_F_STR;
+		v[i] = t;
+		l[i] = (uint32_t)(f->vlen + 2 * q);
+		if (q)
+			*t++ = '"';
+		memcpy(t, f->val, f->vlen);
+		t += f->vlen;
+		if (q)
+			*t++ = '"';
+	}
+	x->mem = sl_realloc(x->mem, (x->nmem + 1) * sizeof *x->mem);
+	x->mem[x->nmem++] = m;
+	*codes = c->codes;
+	*ncodes = cr->cs.nev;
+	*val = v;
+	*len = l;
+	return (long)c->ndict;
 }
 
 /* block_columns, and every column's codes inflated and checked. */
@@ -1349,11 +1370,15 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 		}
 	}
 	/* decode into z, then give the decoded bytes to raw */
-	struct cr_ext x = {cr, f->blk};
-	struct ag_frame_ext ext = {.find = cr_find, .put = cr_put, .ud = &x, .first = f->first};
+	struct cr_ext x = {cr, f->blk, NULL, 0};
+	struct ag_frame_ext ext = {
+	    .find = cr_find, .values = cr_values, .ud = &x, .first = f->first};
 	long n =
 	    ag_frame_decode((const uint8_t *)raw->data, raw->len, ids, f->blk ? &ext : NULL, z);
 	free(ids);
+	for (size_t i = 0; i < x.nmem; i++)
+		free(x.mem[i]);
+	free(x.mem);
 	struct sl_buf t = *z;
 	*z = *raw;
 	*raw = t;

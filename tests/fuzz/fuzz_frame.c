@@ -24,14 +24,27 @@ static int x_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
 	       v[3] == '"';
 }
 
-static int x_put(void *ud, int h, uint32_t ev, struct sl_buf *out)
+static long x_values(void *ud, int h, const uint8_t **codes, size_t *ncodes,
+                     const char *const **val, const uint32_t **len)
 {
-	char v[4] = {'"', (char)h, (char)('0' + ev % 3), '"'};
-	sl_buf_append(out, v, 4);
-	return 0;
+	static uint8_t c[4096];
+	static char text[256][3][4];
+	static const char *v[256][3];
+	static const uint32_t l[3] = {4, 4, 4};
+	for (uint32_t ev = 0; ev < 4096; ev++)
+		c[ev] = (uint8_t)(ev % 3 + 1);
+	for (int k = 0; k < 3; k++) {
+		memcpy(text[h][k], (char[4]){'"', (char)h, (char)('0' + k), '"'}, 4);
+		v[h][k] = text[h][k];
+	}
+	*codes = c;
+	*ncodes = 4096;
+	*val = v[h];
+	*len = l;
+	return 3;
 }
 
-static const struct ag_frame_ext ext = {x_find, x_match, x_put, NULL, 0};
+static const struct ag_frame_ext ext = {x_find, x_match, x_values, NULL, 0};
 
 static void check_layout(const struct sl_buf *out, long n)
 {

@@ -52,13 +52,22 @@ static int lv_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
 	return vl == strlen(level_of(ev)) && !memcmp(v, level_of(ev), vl);
 }
 
-static int lv_put(void *ud, int h, uint32_t ev, struct sl_buf *out)
+static long lv_values(void *ud, int h, const uint8_t **codes, size_t *ncodes,
+                      const char *const **val, const uint32_t **len)
 {
-	sl_buf_puts(out, level_of(ev));
-	return 0;
+	static uint8_t c[4096];
+	static const char *const v[] = {"\"info\"", "\"error\""};
+	static const uint32_t l[] = {6, 7};
+	for (uint32_t ev = 0; ev < 4096; ev++)
+		c[ev] = ev % 7 ? 1 : 2;
+	*codes = c;
+	*ncodes = 4096;
+	*val = v;
+	*len = l;
+	return 2;
 }
 
-static const struct ag_frame_ext lv_ext = {lv_find, lv_match, lv_put, NULL, 0};
+static const struct ag_frame_ext lv_ext = {lv_find, lv_match, lv_values, NULL, 0};
 
 /* Encodes lines[0..n) with times t, decodes, and checks both give back. */
 static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
