@@ -231,7 +231,7 @@ make_corpus() {
 	CORPUS=$WORK/corpus
 	mkdir -p "$CORPUS"
 	local small fmt
-	small=$(awk -v s="$SIZE_BYTES" 'BEGIN { printf "%d", s / 4 }')
+	small=$(awk -v s="$SIZE_BYTES" 'BEGIN { printf "%.0f", int(s / 4) }')
 	NEEDLES=50
 	"$BENCH/corpus" --format json --size "$SIZE_BYTES" --needles $NEEDLES --out "$CORPUS"
 	# the 1,000-file copy is for the shipper suite, the other formats for
@@ -263,7 +263,7 @@ size_bytes() {
 		else if (u == "G" || u == "GB") m = 1e9; else if (u == "KiB") m = 1024
 		else if (u == "MiB") m = 1048576; else if (u == "GiB") m = 1073741824
 		else if (u != "") { print "bad"; exit }
-		printf "%d\n", n * m }'
+		printf "%.0f\n", n * m }'
 }
 
 prepare() {
@@ -345,7 +345,7 @@ EOF
 # output: kafka only acknowledged bytes count)
 checkpoint_sum() {
 	[[ -f $1/checkpoints ]] || { echo "0 0"; return; }
-	awk -F'\t' 'NF >= 3 { c++; s += $2 } END { printf "%d %d\n", c, s }' "$1/checkpoints"
+	awk -F'\t' 'NF >= 3 { c++; s += $2 } END { printf "%d %.0f\n", c, s }' "$1/checkpoints"
 }
 
 # wait_shipper STATE NFILES BYTES: until the checkpoints cover every byte of
