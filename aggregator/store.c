@@ -2390,6 +2390,22 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 		k.nf = (size_t)nf;
 		c->yes = c->maybe = NULL;
 		size_t sure = 0;
+		/* a search probes the frames' filters first: most blocks have no
+		 * frame a word can be in, and are skipped without reading their
+		 * columns (a count reads the columns first: they may answer it) */
+		int probed = !c->count;
+		if (probed) {
+			int any = 0;
+			for (size_t f = 0; f < k.nf; f++) {
+				struct bloom_probe p = {.fd = b->seg->fd, .f = &k.fr[f]};
+				k.fr[f].may = ag_query_may_match(sc->q, probe, &p) || p.err;
+				any |= k.fr[f].may;
+			}
+			if (!any) {
+				sc->blocks_skipped++;
+				continue;
+			}
+		}
 		if (b->col_len) {
 			if (block_columns(b, &k.cr))
 				goto bad;
@@ -2418,8 +2434,9 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 		int any_frame = 0;
 		for (size_t f = 0; f < k.nf; f++) {
 			struct frame *fr = &k.fr[f];
-			fr->may = !c->maybe || bits_any(c->maybe, fr->first, fr->count);
-			if (fr->may && !sure) {
+			fr->may = (!probed || fr->may) &&
+			          (!c->maybe || bits_any(c->maybe, fr->first, fr->count));
+			if (fr->may && !sure && !probed) {
 				struct bloom_probe p = {.fd = b->seg->fd, .f = fr};
 				fr->may = ag_query_may_match(sc->q, probe, &p) || p.err;
 			}
