@@ -190,22 +190,6 @@ static int id_cmp(const uint8_t *a, const uint64_t id[2])
 	return 0;
 }
 
-static int sorted_has(const uint8_t *ids, uint64_t n, const uint64_t id[2])
-{
-	uint64_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		int c = id_cmp(ids + mid * 16, id);
-		if (!c)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 static int read_all(int fd, void *p, size_t n, uint64_t off);
 
 /* The id of event pos of sealed segment g (from its block's id section)
@@ -233,15 +217,27 @@ static uint64_t get_w(const uint8_t *p, unsigned w)
 	return v;
 }
 
-/* Whether sealed segment g (an SLX3 index) holds an event with id. A read
- * error counts as "no": storing an event twice is better than losing it. */
-static int perm_has(const struct ag_segment *g, const uint64_t id[2])
+/* The i-th id, in id order, of sealed segment g into out: from its sorted
+ * ids (an SLX2 index) or through its event order (SLX3). Returns 0 or -1. */
+static int sealed_id(const struct ag_segment *g, uint64_t i, uint8_t out[16])
+{
+	if (!g->perm) {
+		memcpy(out, g->ids + i * 16, 16);
+		return 0;
+	}
+	return seg_id_at(g, get_w(g->perm + i * g->perm_w, g->perm_w), out);
+}
+
+/* Whether sealed segment g holds an event with id (a binary search). A
+ * read error counts as "no": storing an event twice is better than losing
+ * it. */
+static int sealed_has(const struct ag_segment *g, const uint64_t id[2])
 {
 	uint64_t lo = 0, hi = g->nids;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		uint8_t at[16];
-		if (seg_id_at(g, get_w(g->perm + mid * g->perm_w, g->perm_w), at)) {
+		if (sealed_id(g, mid, at)) {
 			sl_error("%s: cannot read an id to check a duplicate", g->path);
 			return 0;
 		}
@@ -262,8 +258,7 @@ int ag_store_seen(struct ag_store *s, const uint64_t id[2])
 	for (size_t i = 0; i < s->nsegs; i++) {
 		struct ag_segment *g = s->segs[i];
 		if (g->sealed) {
-			if (ag_bloom_test(g->id_bloom, g->id_bloom_len, h) &&
-			    (g->perm ? perm_has(g, id) : sorted_has(g->ids, g->nids, id)))
+			if (ag_bloom_test(g->id_bloom, g->id_bloom_len, h) && sealed_has(g, id))
 				return 1;
 		} else if (idset_has(&g->open_ids, id)) {
 			return 1;
