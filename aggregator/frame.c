@@ -647,7 +647,7 @@ static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t 
 }
 
 long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
-                     struct sl_buf *out)
+                     size_t max, struct sl_buf *out)
 {
 	const uint8_t *end = p + n;
 	uint64_t nev, ncol, nshape;
@@ -659,7 +659,7 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 	pthread_once(&once, hex2_init);
 	sl_buf_reset(out);
 	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) ||
-	    nev > (uint64_t)(end - p))
+	    nev > (uint64_t)(end - p) || nev * AG_FRAME_ENT > max)
 		return -1;
 	uint8_t *ents = (uint8_t *)sl_buf_reserve(out, nev * AG_FRAME_ENT);
 	sl_buf_commit(out, nev * AG_FRAME_ENT);
@@ -754,11 +754,14 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 				size_t first = j == shape_at[s - 1];
 				put(out, pre.data + c->pre + first, c->klen + 4 - first);
 				if (put_value(out, c, (int64_t)t0, ids ? ids + 16 * i : NULL,
-				              (ext ? ext->first : 0) + i))
+				              (ext ? ext->first : 0) + i) ||
+				    out->len > max)
 					goto out;
 			}
 			put(out, "}", 1);
 		}
+		if (out->len > max)
+			goto out;
 		uint64_t l = out->len - start;
 		uint8_t *e = (uint8_t *)out->data + i * AG_FRAME_ENT + 8;
 		for (int k = 0; k < 4; k++)

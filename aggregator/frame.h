@@ -89,10 +89,11 @@ void ag_frame_enc_free(struct ag_frame_enc *e);
 /* Decodes p[0..n) into out (reset first): the entries, then the events.
  * ids: the events' ids as the block keeps them (16 bytes each: two
  * little-endian u64), or NULL when the frame was encoded without; ext: the
- * block's columns, or NULL. Returns the number of events, or -1 when the
- * data is inconsistent. */
+ * block's columns, or NULL. Decoding stops (-1) past max bytes of out: a
+ * few damaged bytes could otherwise ask for gigabytes. Returns the number
+ * of events, or -1 when the data is inconsistent. */
 long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
-                     struct sl_buf *out);
+                     size_t max, struct sl_buf *out);
 /* Decodes only the event times from the first bytes of an encoded frame
  * (AG_FRAME_TIMES_MAX(count) of them are enough) into t[0..count). Returns
  * 0, or -1 when they are not count times. */

@@ -1368,8 +1368,8 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	struct cr_ext x = {cr, f->blk, NULL, 0};
 	struct ag_frame_ext ext = {
 	    .find = cr_find, .values = cr_values, .ud = &x, .first = f->first};
-	long n =
-	    ag_frame_decode((const uint8_t *)raw->data, raw->len, ids, f->blk ? &ext : NULL, z);
+	long n = ag_frame_decode((const uint8_t *)raw->data, raw->len, ids, f->blk ? &ext : NULL,
+	                         f->raw_len, z);
 	free(ids);
 	for (size_t i = 0; i < x.nmem; i++)
 		free(x.mem[i]);

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct ag_frame_enc enc;
 	struct sl_buf payload = {0}, out = {0};
 	/* decoding arbitrary bytes */
-	long n = ag_frame_decode(data, size, NULL, &ext, &out);
+	long n = ag_frame_decode(data, size, NULL, &ext, 64 * size + (1 << 20), &out);
 	if (n >= 0)
 		check_layout(&out, n);
 	/* round trip: lines of the input, times from their first bytes */
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += len + (nl != NULL);
 	}
 	ag_frame_enc_finish(&enc, &payload);
-	n = ag_frame_decode((const uint8_t *)payload.data, payload.len, ids, &ext, &out);
+	n = ag_frame_decode((const uint8_t *)payload.data, payload.len, ids, &ext, SIZE_MAX, &out);
 	if (n != (long)lines)
 		abort();
 	check_layout(&out, n);

@@ -84,8 +84,9 @@ static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
 		ag_frame_enc_add(&e, t[i], id, lines[i], strlen(lines[i]));
 	}
 	ag_frame_enc_finish(&e, &enc);
-	cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, &out),
-	             (long)n);
+	cr_assert_eq(
+	    ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, SIZE_MAX, &out),
+	    (long)n);
 	size_t off = n * AG_FRAME_ENT;
 	for (size_t i = 0; i < n; i++) {
 		const char *ent = out.data + i * AG_FRAME_ENT;
@@ -101,10 +102,20 @@ static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
 	int64_t *t2 = calloc(n + 1, sizeof *t2);
 	cr_assert_eq(ag_frame_times((const uint8_t *)enc.data, enc.len, (uint32_t)n, t2), 0);
 	cr_assert(!memcmp(t2, t, n * sizeof *t));
+	/* a decoding longer than the caller allows is refused */
+	struct sl_buf o2 = {0};
+	cr_assert_eq(
+	    ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, out.len, &o2),
+	    (long)n);
+	cr_assert_eq(
+	    ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, out.len - 1, &o2),
+	    -1);
+	sl_buf_free(&o2);
 	/* every shorter prefix of the encoding is refused */
 	for (size_t cut = 0; cut < enc.len; cut += 1 + cut / 50)
-		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, cut, ids, &lv_ext, &out),
-		             -1, "cut %zu", cut);
+		cr_assert_eq(
+		    ag_frame_decode((const uint8_t *)enc.data, cut, ids, &lv_ext, SIZE_MAX, &out),
+		    -1, "cut %zu", cut);
 	size_t len = enc.len;
 	free(ids);
 	free(t2);
@@ -144,7 +155,8 @@ Test(frame, shipper_events_round_trip_and_shrink)
 		ag_frame_enc_add(&e, t[i], NULL, lines[i], strlen(lines[i]));
 	ag_frame_enc_finish(&e, &b);
 	cr_assert(memmem(b.data, b.len, "level\x05", 6), "level is not a block column");
-	cr_assert_eq(ag_frame_decode((const uint8_t *)b.data, b.len, NULL, NULL, &out), -1);
+	cr_assert_eq(ag_frame_decode((const uint8_t *)b.data, b.len, NULL, NULL, SIZE_MAX, &out),
+	             -1);
 	sl_buf_free(&b);
 	sl_buf_free(&out);
 	ag_frame_enc_free(&e);
@@ -210,12 +222,12 @@ Test(frame, damaged_data_is_refused)
 {
 	struct sl_buf out = {0};
 	const uint8_t junk[] = {1, 2, 0, 0, 5, 0};
-	cr_assert_eq(ag_frame_decode(junk, sizeof junk, NULL, NULL, &out), -1);
+	cr_assert_eq(ag_frame_decode(junk, sizeof junk, NULL, NULL, SIZE_MAX, &out), -1);
 	const uint8_t version[] = {2, 0, 0, 0, 0};
-	cr_assert_eq(ag_frame_decode(version, sizeof version, NULL, NULL, &out), -1);
+	cr_assert_eq(ag_frame_decode(version, sizeof version, NULL, NULL, SIZE_MAX, &out), -1);
 	const uint8_t empty[] = {1, 0, 0, 0};
-	cr_assert_eq(ag_frame_decode(empty, sizeof empty, NULL, NULL, &out), 0);
+	cr_assert_eq(ag_frame_decode(empty, sizeof empty, NULL, NULL, SIZE_MAX, &out), 0);
 	const uint8_t extra[] = {1, 0, 0, 0, 9};
-	cr_assert_eq(ag_frame_decode(extra, sizeof extra, NULL, NULL, &out), -1);
+	cr_assert_eq(ag_frame_decode(extra, sizeof extra, NULL, NULL, SIZE_MAX, &out), -1);
 	sl_buf_free(&out);
 }
