@@ -1231,7 +1231,7 @@ void ag_prefilter_free(struct ag_prefilter *pf)
 	memset(pf, 0, sizeof *pf);
 }
 
-static int has_lit(const struct ag_literal *l, const char *s, size_t n)
+int ag_literal_in(const struct ag_literal *l, const char *s, size_t n)
 {
 	if (l->n > n)
 		return 0;
@@ -1264,7 +1264,7 @@ int ag_prefilter_pass(const struct ag_prefilter *pf, const char *line, size_t le
 	if (!pf->n || memchr(line, '\\', len))
 		return 1;
 	for (size_t i = 0; i < pf->n; i++)
-		if (!has_lit(&pf->lit[i], line, len))
+		if (!ag_literal_in(&pf->lit[i], line, len))
 			return 0;
 	return 1;
 }

@@ -11,6 +11,7 @@
  */
 #include "store.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1327,13 +1328,59 @@ static int inflate_exact(const void *src, size_t n, void *dst, size_t want)
 	return ok && got == want ? 0 : -1;
 }
 
+/* Whether a literal of pf can be in none of a columnar frame's events,
+ * judged from its encoding p[0..n) before decoding it. Only literals of
+ * token characters are judged: such a literal lies inside one key or one
+ * value, and the encoding holds keys, text values and whole events as
+ * written; hex, integer and time values (written from bytes, varints and
+ * times) can only make hex digits, digits, 'T' and 'Z', and block column
+ * values are the block's (cr, loaded if need be). Escapes could make any
+ * token: an encoding with a backslash is never judged. */
+static int frame_lacks(const struct ag_prefilter *pf, const uint8_t *p, size_t n,
+                       struct colread *cr, const struct ag_block *b)
+{
+	if (!pf || !pf->n || memchr(p, '\\', n))
+		return 0;
+	for (size_t i = 0; i < pf->n; i++) {
+		const struct ag_literal *l = &pf->lit[i];
+		/* hex values are written in lower case; a time's token characters
+		 * are digits with one 'T' or 'Z' among them */
+		int token = 1, hex = 1, other = 0, tz = 1;
+		for (size_t j = 0; j < l->n; j++) {
+			unsigned char c = (unsigned char)l->s[j];
+			token &= isalnum(c) || c == '_' || c >= 0x80;
+			hex &=
+			    isdigit(c) || (c >= 'a' && c <= 'f') || (l->ci && c >= 'A' && c <= 'F');
+			if (!isdigit(c)) {
+				other++;
+				tz &= c == 'T' || c == 'Z' || (l->ci && (c == 't' || c == 'z'));
+			}
+		}
+		int typed = hex || other == 0 || (other == 1 && tz);
+		if (!token || typed || ag_literal_in(l, (const char *)p, n))
+			continue;
+		if (b->col_len && cr->blk != b && block_columns(b, cr))
+			continue;
+		int in_cols = 0;
+		for (size_t k = 0; b->col_len && k < cr->cs.n && !in_cols; k++)
+			for (size_t d = 0; cr->c[k].is_col && d < cr->c[k].ndict && !in_cols; d++)
+				in_cols =
+				    ag_literal_in(l, cr->c[k].dict[d].val, cr->c[k].dict[d].vlen);
+		if (!in_cols)
+			return 1;
+	}
+	return 0;
+}
+
 /* Reads frame f of a block of segment g and decodes it into raw (reset
  * first; z is scratch; cr holds the block's columns, or is loaded with
  * them if the frame takes values from them): its data is either the columnar encoding
  * (frame.h) behind FRAME_PRE bytes, or (blocks written before it) the
- * entries and events themselves, in the zlib format. Returns 0 or -1. */
+ * entries and events themselves, in the zlib format. Returns 0; 1 when pf
+ * (NULL: none) shows that none of its events can match, without decoding
+ * them; or -1. */
 static int frame_read(const struct ag_segment *g, const struct frame *f, struct sl_buf *z,
-                      struct sl_buf *raw, struct colread *cr)
+                      struct sl_buf *raw, struct colread *cr, const struct ag_prefilter *pf)
 {
 	sl_buf_reset(z);
 	sl_buf_reset(raw);
@@ -1356,6 +1403,8 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	if (inflate_exact(zp + FRAME_PRE, f->zlen - FRAME_PRE, ep, el))
 		return -1;
 	sl_buf_commit(raw, el);
+	if (f->blk && frame_lacks(pf, (const uint8_t *)raw->data, raw->len, cr, f->blk))
+		return 1;
 	uint8_t *ids = NULL;
 	if (f->ids_off) {
 		ids = sl_malloc(16 * (size_t)f->count + 1);
@@ -1455,7 +1504,7 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 	/* the ids: the id section's, or (blocks without one) the events' "id" */
 	r->parse_ids = !has_ids(b);
 	for (long i = 0; i < nf; i++)
-		if (frame_read(g, &r->fr[i], z, raw, &r->cols) ||
+		if (frame_read(g, &r->fr[i], z, raw, &r->cols, NULL) ||
 		    raw_each(&r->fr[i], raw->data, recover_event, r))
 			return -1;
 	if (!r->parse_ids) {
@@ -2442,10 +2491,14 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 			continue;
 		}
 		sc->blocks_read++;
-		for (size_t f = 0; f < k.nf && !c->stop; f++)
-			if (k.fr[f].may && (frame_read(b->seg, &k.fr[f], &z, &raw, &k.cr) ||
-			                    raw_each(&k.fr[f], raw.data, visit, c)))
+		for (size_t f = 0; f < k.nf && !c->stop; f++) {
+			if (!k.fr[f].may)
+				continue;
+			int r = frame_read(b->seg, &k.fr[f], &z, &raw, &k.cr, &c->pf);
+			if (r < 0 || (!r && raw_each(&k.fr[f], raw.data, visit, c)))
 				goto bad;
+			sc->frames_skipped += r == 1;
+		}
 		continue;
 	bad:
 		sl_error("%s: block at %llu cannot be read", b->seg->path,

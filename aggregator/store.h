@@ -173,6 +173,7 @@ struct ag_scan {
 	int timed_out;       /* set when it did */
 	uint64_t blocks_read, blocks_skipped, events_seen;
 	uint64_t blocks_columns; /* blocks whose columns were read */
+	uint64_t frames_skipped; /* inflated, but not decoded: no event could match */
 };
 
 /* Visits the matching events, pending ones first, then blocks newest first.

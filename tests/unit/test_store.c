@@ -260,6 +260,56 @@ Test(store, reads_and_extends_a_store_of_the_previous_format, .init = mkdir_tmp,
 	}
 }
 
+/* A search and its frames skipped before decoding. */
+static long count_skips(struct ag_store *s, const char *q, uint64_t *skipped)
+{
+	char err[256];
+	struct ag_qnode *n = ag_query_parse(q, err, sizeof err);
+	cr_assert_not_null(n, "%s", err);
+	struct ag_scan sc = {.q = n};
+	struct ag_hit *hits;
+	long c = ag_store_search(s, &sc, 0, &hits);
+	ag_hits_free(hits, c > 0 ? (size_t)c : 0);
+	ag_query_free(n);
+	*skipped = sc.frames_skipped;
+	return c;
+}
+
+Test(store, frames_without_a_word_are_not_decoded, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	o.block_size = 64 << 10; /* ~300 events a block: message is no column */
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	for (int i = 0; i < 6000; i++)
+		cr_assert(add(&s, i, i == 3777 ? "zebra" : "plain"));
+	cr_assert_eq(ag_store_flush(&s), 0);
+	uint64_t sk;
+	/* a word's prefix in one frame: the filters cannot tell, so every frame
+	 * is inflated, but only the one holding it is decoded */
+	cr_assert_eq(count_skips(&s, "zeb*", &sk), 1);
+	cr_assert_gt(sk, 5);
+	cr_assert_eq(count_skips(&s, "message:zeb*", &sk), 1);
+	cr_assert_gt(sk, 5);
+	cr_assert_eq(count_skips(&s, "zebra", &sk), 1);
+	cr_assert_eq(count_skips(&s, "ZEBRA plain", &sk), 0);
+	/* words the frames hold outside their text: not judged, or found */
+	cr_assert_eq(count_skips(&s, "level:error", &sk), 2000); /* block column values */
+	cr_assert_eq(count_skips(&s, "n:3777", &sk), 1);         /* an integer column */
+	cr_assert_eq(sk, 0);
+	char q[64];
+	snprintf(q, sizeof q, "id:%032x", 3778); /* the id section */
+	cr_assert_eq(count_skips(&s, q, &sk), 1);
+	cr_assert_eq(sk, 0);
+	cr_assert_eq(count_skips(&s, "h", &sk), 0); /* a value, not a word of message */
+	cr_assert_eq(count_skips(&s, "path:\"/p\" AND zebra", &sk), 1);
+	cr_assert_eq(count_skips(&s, "level:/err.*/ AND \"zebra 3777\"", &sk), 1); /* 3777 % 3 */
+	cr_assert_eq(count_skips(&s, "level:/inf.*/ AND \"zebra 3777\"", &sk), 0);
+	cr_assert_eq(count_skips(&s, "pla* AND NOT zeb*", &sk), 5999);
+	cr_assert_eq(count_skips(&s, "lev*", &sk), 0); /* a key, not a word of message */
+	ag_store_close(&s);
+}
+
 Test(store, torn_tail_is_cut, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct ag_store s;
