@@ -29,20 +29,6 @@ struct member {
 	size_t kl, vl;
 };
 
-static void le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 /* ------------------------------------------------------------------ */
 /* Varints                                                            */
 /* ------------------------------------------------------------------ */
@@ -241,6 +227,15 @@ static int is_id_of(const char *v, size_t vl, const uint64_t id[2])
 	return x[0] == id[0] && x[1] == id[1];
 }
 
+/* Puts v in the first free slot of table t (mask + 1 slots) from h on. */
+static void slot_put(uint32_t *t, size_t mask, uint64_t h, uint32_t v)
+{
+	size_t i = (size_t)h & mask;
+	while (t[i])
+		i = (i + 1) & mask;
+	t[i] = v;
+}
+
 static uint32_t find_col(struct ag_frame_enc *e, const char *k, size_t kl)
 {
 	uint64_t h = ag_hash(k, kl);
@@ -273,17 +268,10 @@ static uint32_t find_col(struct ag_frame_enc *e, const char *k, size_t kl)
 		e->col_slots = e->col_slots ? e->col_slots * 2 : 64;
 		e->col_slot = sl_calloc(e->col_slots, sizeof *e->col_slot);
 		mask = e->col_slots - 1;
-		for (size_t j = 0; j < e->ncol; j++) {
-			size_t i = (size_t)e->col[j].hash & mask;
-			while (e->col_slot[i])
-				i = (i + 1) & mask;
-			e->col_slot[i] = (uint32_t)j + 1;
-		}
+		for (size_t j = 0; j < e->ncol; j++)
+			slot_put(e->col_slot, mask, e->col[j].hash, (uint32_t)j + 1);
 	} else {
-		size_t i = (size_t)h & mask;
-		while (e->col_slot[i])
-			i = (i + 1) & mask;
-		e->col_slot[i] = id + 1;
+		slot_put(e->col_slot, mask, h, id + 1);
 	}
 	return id;
 }
@@ -313,18 +301,11 @@ static uint32_t find_shape(struct ag_frame_enc *e, size_t nm)
 		/* re-insert every shape: walk the list */
 		const uint32_t *w = (const uint32_t *)e->shapes.data;
 		size_t words = e->shapes.len / sizeof(uint32_t);
-		for (size_t o = 0; o < words; o += 2 + w[o]) {
-			uint64_t hh = ag_hash(w + o + 2, w[o] * sizeof *w) ^ w[o];
-			size_t i = (size_t)hh & mask;
-			while (e->shape_slot[i])
-				i = (i + 1) & mask;
-			e->shape_slot[i] = (uint32_t)o + 1;
-		}
+		for (size_t o = 0; o < words; o += 2 + w[o])
+			slot_put(e->shape_slot, mask, ag_hash(w + o + 2, w[o] * sizeof *w) ^ w[o],
+			         (uint32_t)o + 1);
 	} else {
-		size_t i = (size_t)h & mask;
-		while (e->shape_slot[i])
-			i = (i + 1) & mask;
-		e->shape_slot[i] = off + 1;
+		slot_put(e->shape_slot, mask, h, off + 1);
 	}
 	return hdr[1];
 }
@@ -531,7 +512,7 @@ static int get_times(const uint8_t **p, const uint8_t *end, uint64_t n, uint8_t 
 			return -1;
 		acc += (uint64_t)unzigzag(d);
 		if (ents)
-			le64(ents + i * AG_FRAME_ENT, acc);
+			sl_put64(ents + i * AG_FRAME_ENT, acc);
 		else
 			t[i] = (int64_t)acc;
 	}
@@ -739,7 +720,7 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 		uint64_t s = 0;
 		size_t start = out->len;
 		get_varint(&evp, end, &s);
-		uint64_t t0 = get_le64((const uint8_t *)out->data + i * AG_FRAME_ENT);
+		uint64_t t0 = sl_get64((const uint8_t *)out->data + i * AG_FRAME_ENT);
 		if (!s) {
 			uint64_t l;
 			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
@@ -762,10 +743,7 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 		}
 		if (out->len > max)
 			goto out;
-		uint64_t l = out->len - start;
-		uint8_t *e = (uint8_t *)out->data + i * AG_FRAME_ENT + 8;
-		for (int k = 0; k < 4; k++)
-			e[k] = (uint8_t)(l >> (8 * k));
+		sl_put32((uint8_t *)out->data + i * AG_FRAME_ENT + 8, (uint32_t)(out->len - start));
 	}
 	if (whole != end)
 		goto out;

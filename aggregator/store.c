@@ -52,38 +52,6 @@
 #define ID_BLOOM_BITS  16
 #define NS_PER_DAY     (86400LL * 1000000000LL)
 
-/* ================================================================== */
-/* Little-endian helpers                                              */
-/* ================================================================== */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-	for (int i = 3; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static uint32_t crc(const void *p, size_t n)
 {
 	return (uint32_t)crc32(0L, p, (uInt)n);
@@ -183,7 +151,7 @@ static void idset_free(struct ag_idset *set)
 
 static int id_cmp(const uint8_t *a, const uint64_t id[2])
 {
-	uint64_t x0 = get64(a), x1 = get64(a + 8);
+	uint64_t x0 = sl_get64(a), x1 = sl_get64(a + 8);
 	if (x0 != id[0])
 		return x0 < id[0] ? -1 : 1;
 	if (x1 != id[1])
@@ -383,6 +351,19 @@ static void colbuild_free(struct colbuild *cb)
 	memset(cb, 0, sizeof *cb);
 }
 
+/* The slot of cb->ktab holding the field name key[0..kl), or the empty one
+ * where it would go. */
+static size_t col_slot(const struct colbuild *cb, const char *key, size_t kl)
+{
+	size_t mask = sizeof cb->ktab / sizeof *cb->ktab - 1, i = (size_t)ag_hash(key, kl) & mask;
+	for (; cb->ktab[i]; i = (i + 1) & mask) {
+		const struct colkey *k = &cb->k[cb->ktab[i] - 1];
+		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+			break;
+	}
+	return i;
+}
+
 /* The key of a field name, added if new; UINT32_MAX when the list is full. */
 static uint32_t col_key(struct colbuild *cb, const char *key, size_t kl, size_t pos)
 {
@@ -391,12 +372,7 @@ static uint32_t col_key(struct colbuild *cb, const char *key, size_t kl, size_t 
 		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
 			return cb->pos[pos] - 1;
 	}
-	size_t mask = sizeof cb->ktab / sizeof *cb->ktab - 1, i = (size_t)ag_hash(key, kl) & mask;
-	for (; cb->ktab[i]; i = (i + 1) & mask) {
-		const struct colkey *k = &cb->k[cb->ktab[i] - 1];
-		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
-			break;
-	}
+	size_t i = col_slot(cb, key, kl);
 	if (!cb->ktab[i]) {
 		if (cb->nk == COL_KEYS) {
 			cb->partial = 1;
@@ -524,7 +500,7 @@ static void buf_put(struct sl_buf *b, const void *p, size_t n)
 static void buf_u32(struct sl_buf *b, uint32_t v)
 {
 	uint8_t x[4];
-	put32(x, v);
+	sl_put32(x, v);
 	buf_put(b, x, 4);
 }
 
@@ -611,7 +587,7 @@ static void col_write(const struct colbuild *cb, struct sl_buf *out, uint32_t *d
 			if (v->type == AG_F_NUM) {
 				uint64_t bits;
 				memcpy(&bits, &v->num, 8);
-				put64(num, bits);
+				sl_put64(num, bits);
 				buf_put(out, num, 8);
 			}
 		}
@@ -642,10 +618,20 @@ struct colread {
 	struct ag_columns cs;
 	uint64_t *yes, *maybe;
 	size_t cap_w;
+	/* the values of blk's columns as events write them (cr_render), in
+	 * the order of f; rend_blk: the block they are of */
+	const struct ag_block *rend_blk;
+	struct sl_buf rend;
+	const char **rv;
+	uint32_t *rl;
+	size_t cap_r;
 };
 
 static void colread_free(struct colread *cr)
 {
+	sl_buf_free(&cr->rend);
+	free(cr->rv);
+	free(cr->rl);
 	sl_buf_free(&cr->sec);
 	free(cr->c);
 	free(cr->zoff);
@@ -686,9 +672,9 @@ static int col_load(void *ud, struct ag_column *c)
 static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t nev)
 {
 	const uint8_t *e = p + n;
-	if (n < 12 || get32(p) != nev)
+	if (n < 12 || sl_get32(p) != nev)
 		return -1;
-	uint32_t nk = get32(p + 4), flags = get32(p + 8);
+	uint32_t nk = sl_get32(p + 4), flags = sl_get32(p + 8);
 	p += 12;
 	if (nk > COL_KEYS)
 		return -1;
@@ -731,7 +717,7 @@ static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t n
 			                       .vlen = vl,
 			                       .type = (enum ag_ftype)p[0]};
 			if (nl) {
-				uint64_t bits = get64(p + 3 + vl + 1);
+				uint64_t bits = sl_get64(p + 3 + vl + 1);
 				memcpy(&f->num, &bits, 8);
 			}
 			p += 3 + vl + 1 + nl;
@@ -740,7 +726,7 @@ static int col_decode(struct colread *cr, const uint8_t *p, size_t n, uint32_t n
 		if (c->is_col) {
 			if (e - p < 5)
 				return -1;
-			cr->zoff[2 * i] = get32(p);
+			cr->zoff[2 * i] = sl_get32(p);
 			cr->zoff[2 * i + 1] = p[4];
 			p += 5;
 		}
@@ -782,7 +768,7 @@ static int block_columns(const struct ag_block *b, struct colread *cr)
 	sp[b->col_len] = 0; /* for unpacking codes two bytes at a time */
 	cr->streams = sp + b->col_raw;
 	cr->streams_len = b->col_len - b->col_raw;
-	cr->blk = NULL;
+	cr->blk = cr->rend_blk = NULL;
 	if (col_decode(cr, sp, b->col_raw, b->count))
 		return -1;
 	cr->blk = b;
@@ -796,13 +782,8 @@ static int cb_find(void *ud, const char *key, size_t kl)
 	const struct colbuild *cb = ud;
 	if (cb->broken)
 		return -1;
-	size_t mask = sizeof cb->ktab / sizeof *cb->ktab - 1, i = (size_t)ag_hash(key, kl) & mask;
-	for (; cb->ktab[i]; i = (i + 1) & mask) {
-		const struct colkey *k = &cb->k[cb->ktab[i] - 1];
-		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
-			return col_kept(cb, k) ? (int)cb->ktab[i] - 1 : -1;
-	}
-	return -1;
+	uint32_t k = cb->ktab[col_slot(cb, key, kl)];
+	return k && col_kept(cb, &cb->k[k - 1]) ? (int)k - 1 : -1;
 }
 
 static int cb_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
@@ -823,8 +804,6 @@ static int cb_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
 struct cr_ext {
 	struct colread *cr;
 	const struct ag_block *b;
-	void **mem; /* what cr_values allocated, freed after the decoding */
-	size_t nmem;
 };
 
 static int cr_find(void *ud, const char *key, size_t kl)
@@ -839,6 +818,49 @@ static int cr_find(void *ud, const char *key, size_t kl)
 	return -1;
 }
 
+/* Renders the values of every column of cr's block as events write them:
+ * strings quoted (a column's strings have no escapes in the frames that
+ * use it), the rest as they are; once a block. */
+static void cr_render(struct colread *cr)
+{
+	if (cr->rend_blk == cr->blk)
+		return;
+	size_t nf = 0, text = 0;
+	for (size_t k = 0; k < cr->cs.n; k++) {
+		const struct ag_column *c = &cr->c[k];
+		if (!c->is_col)
+			continue;
+		size_t end = (size_t)(c->dict - cr->f) + c->ndict;
+		nf = end > nf ? end : nf;
+		for (size_t d = 0; d < c->ndict; d++)
+			text += c->dict[d].vlen + 2;
+	}
+	if (nf > cr->cap_r) {
+		cr->cap_r = nf;
+		cr->rv = sl_realloc(cr->rv, nf * sizeof *cr->rv);
+		cr->rl = sl_realloc(cr->rl, nf * sizeof *cr->rl);
+	}
+	sl_buf_reset(&cr->rend);
+	char *t = sl_buf_reserve(&cr->rend, text + 1);
+	for (size_t k = 0; k < cr->cs.n; k++) {
+		const struct ag_column *c = &cr->c[k];
+		for (size_t d = 0; c->is_col && d < c->ndict; d++) {
+			const struct ag_field *f = &c->dict[d];
+			size_t at = (size_t)(f - cr->f);
+			int q = f->type == AG_F_STR;
+			cr->rv[at] = t;
+			cr->rl[at] = (uint32_t)(f->vlen + 2 * q);
+			if (q)
+				*t++ = '"';
+			memcpy(t, f->val, f->vlen);
+			t += f->vlen;
+			if (q)
+				*t++ = '"';
+		}
+	}
+	cr->rend_blk = cr->blk;
+}
+
 static long cr_values(void *ud, int h, const uint8_t **codes, size_t *ncodes,
                       const char *const **val, const uint32_t **len)
 {
@@ -847,33 +869,11 @@ static long cr_values(void *ud, int h, const uint8_t **codes, size_t *ncodes,
 	struct ag_column *c = &cr->c[h];
 	if (cr->blk != x->b || (!c->codes && col_load(cr, c)))
 		return -1;
-	/* the values as events write them: strings quoted (a column's strings
-	 * have no escapes in the frames that use it), the rest as they are */
-	size_t text = 0;
-	for (size_t i = 0; i < c->ndict; i++)
-		text += c->dict[i].vlen + 2;
-	char *m = sl_malloc(c->ndict * (sizeof(char *) + sizeof(uint32_t)) + text + 1);
-	const char **v = (const char **)(void *)m;
-	uint32_t *l = (uint32_t *)(void *)(m + c->ndict * sizeof(char *));
-	char *t = (char *)(l + c->ndict);
-	for (size_t i = 0; i < c->ndict; i++) {
-		const struct ag_field *f = &c->dict[i];
-		int q = f->type == AG_F_STR;
-		v[i] = t;
-		l[i] = (uint32_t)(f->vlen + 2 * q);
-		if (q)
-			*t++ = '"';
-		memcpy(t, f->val, f->vlen);
-		t += f->vlen;
-		if (q)
-			*t++ = '"';
-	}
-	x->mem = sl_realloc(x->mem, (x->nmem + 1) * sizeof *x->mem);
-	x->mem[x->nmem++] = m;
+	cr_render(cr);
 	*codes = c->codes;
 	*ncodes = cr->cs.nev;
-	*val = v;
-	*len = l;
+	*val = cr->rv + (c->dict - cr->f);
+	*len = cr->rl + (c->dict - cr->f);
 	return (long)c->ndict;
 }
 
@@ -960,15 +960,15 @@ static void seg_free(struct ag_segment *g)
 /* Reads a block header's fields into b. */
 static void hdr_decode(const uint8_t *h, struct ag_block *b)
 {
-	b->count = get32(h + 12);
-	b->raw_len = get32(h + 16);
-	b->zlen = get32(h + 20);
-	b->bloom_len = get32(h + 24);
-	b->col_len = get32(h + 28);
-	b->tmin = (int64_t)get64(h + 32);
-	b->tmax = (int64_t)get64(h + 40);
-	b->col_raw = get32(h + 48);
-	b->nframes = get32(h + 52);
+	b->count = sl_get32(h + 12);
+	b->raw_len = sl_get32(h + 16);
+	b->zlen = sl_get32(h + 20);
+	b->bloom_len = sl_get32(h + 24);
+	b->col_len = sl_get32(h + 28);
+	b->tmin = (int64_t)sl_get64(h + 32);
+	b->tmax = (int64_t)sl_get64(h + 40);
+	b->col_raw = sl_get32(h + 48);
+	b->nframes = sl_get32(h + 52);
 }
 
 /* Bytes of a block's body: filter, columns, events. */
@@ -1057,10 +1057,8 @@ static int id_pos_cmp(const void *a, const void *b)
  * (unmapped by seg_free). When every block of g has an id section the
  * index is SLX3: the block table, the events in the order of their ids
  * (read back from the blocks), and an id filter; else SLX2, with the ids
- * (n of them, 16 bytes each, sorted here; the caller's) in place of the
- * order. Returns 0 or -1. */
-static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*ids)[2],
-                           size_t nids)
+ * of its open id set, sorted, in place of the order. Returns 0 or -1. */
+static int seg_write_index(struct ag_store *s, struct ag_segment *g)
 {
 	char path[4200], tmp[4300];
 	idx_path(g, path, sizeof path);
@@ -1074,6 +1072,8 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 		}
 	uint64_t nev = seg_block_table(s, g);
 	struct id_pos *ip = NULL;
+	uint64_t(*ids)[2] = NULL;
+	size_t nids = 0;
 	unsigned w = 0;
 	int rc = -1, fd = -1;
 	uint8_t *buf = NULL;
@@ -1093,8 +1093,8 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 			}
 			for (size_t i = 0; i < cnt; i++) {
 				struct id_pos *e = &ip[g->bl_first[k] + i];
-				e->id[0] = get64(sec + 16 * i);
-				e->id[1] = get64(sec + 16 * i + 8);
+				e->id[0] = sl_get64(sec + 16 * i);
+				e->id[1] = sl_get64(sec + 16 * i + 8);
 				e->pos = g->bl_first[k] + i;
 			}
 		}
@@ -1104,6 +1104,13 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 		for (w = 1; w < 8 && nev > 1ull << (8 * w); w++)
 			;
 	} else {
+		ids = sl_malloc((g->open_ids.n ? g->open_ids.n : 1) * sizeof *ids);
+		for (size_t i = 0; i < g->open_ids.cap; i++)
+			if (g->open_ids.v[i][0] || g->open_ids.v[i][1]) {
+				ids[nids][0] = g->open_ids.v[i][0];
+				ids[nids][1] = g->open_ids.v[i][1];
+				nids++;
+			}
 		qsort(ids, nids, 16, id_pair_cmp);
 		w = 16;
 	}
@@ -1115,16 +1122,16 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 		const struct ag_block *b = s->blocks[i];
 		if (b->seg != g)
 			continue;
-		put64(p, b->off);
-		put32(p + 8, b->count);
-		put32(p + 12, b->raw_len);
-		put32(p + 16, b->zlen);
-		put32(p + 20, b->bloom_len);
-		put64(p + 24, (uint64_t)b->tmin);
-		put64(p + 32, (uint64_t)b->tmax);
-		put32(p + 40, b->col_len);
-		put32(p + 44, b->col_raw);
-		put32(p + 48, b->nframes);
+		sl_put64(p, b->off);
+		sl_put32(p + 8, b->count);
+		sl_put32(p + 12, b->raw_len);
+		sl_put32(p + 16, b->zlen);
+		sl_put32(p + 20, b->bloom_len);
+		sl_put64(p + 24, (uint64_t)b->tmin);
+		sl_put64(p + 32, (uint64_t)b->tmax);
+		sl_put32(p + 40, b->col_len);
+		sl_put32(p + 44, b->col_raw);
+		sl_put32(p + 48, b->nframes);
 		p += IDX_ENT;
 	}
 	uint8_t *bloom = buf + IDX_HDR + nb * IDX_ENT + nids * w;
@@ -1134,19 +1141,19 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, uint64_t (*
 			for (unsigned k = 0; k < w; k++)
 				p[k] = (uint8_t)(ip[i].pos >> (8 * k));
 		} else {
-			put64(p, id[0]);
-			put64(p + 8, id[1]);
+			sl_put64(p, id[0]);
+			sl_put64(p + 8, id[1]);
 		}
 		p += w;
 		ag_bloom_add(bloom, blen, id_hash(id));
 	}
-	put32(buf, slx3 ? IDX_MAGIC : IDX_MAGIC2);
-	put32(buf + 8, (uint32_t)nb);
-	put64(buf + 16, nids);
-	put64(buf + 24, blen);
-	put32(buf + 32, crc(buf + IDX_HDR, nb * IDX_ENT));
-	put32(buf + 36, slx3 ? w : 0);
-	put32(buf + 4, crc(buf + 8, IDX_HDR - 8));
+	sl_put32(buf, slx3 ? IDX_MAGIC : IDX_MAGIC2);
+	sl_put32(buf + 8, (uint32_t)nb);
+	sl_put64(buf + 16, nids);
+	sl_put64(buf + 24, blen);
+	sl_put32(buf + 32, crc(buf + IDX_HDR, nb * IDX_ENT));
+	sl_put32(buf + 36, slx3 ? w : 0);
+	sl_put32(buf + 4, crc(buf + 8, IDX_HDR - 8));
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0 || write_all(fd, buf, len, 0) || fsync(fd)) {
 		sl_error("%s: cannot write: %s", tmp, strerror(errno));
@@ -1176,6 +1183,7 @@ out:
 		close(fd);
 	free(buf);
 	free(ip);
+	free(ids);
 	return rc;
 }
 
@@ -1195,19 +1203,20 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		goto bad;
-	uint32_t nb = get32(m + 8), magic = get32(m);
-	uint64_t nids = get64(m + 16), blen = get64(m + 24);
+	uint32_t nb = sl_get32(m + 8), magic = sl_get32(m);
+	uint64_t nids = sl_get64(m + 16), blen = sl_get64(m + 24);
 	size_t ent = magic == IDX_MAGIC1 ? IDX_ENT1 : IDX_ENT;
-	unsigned w = magic == IDX_MAGIC ? get32(m + 36) : 16;
+	unsigned w = magic == IDX_MAGIC ? sl_get32(m + 36) : 16;
 	if ((magic != IDX_MAGIC && magic != IDX_MAGIC2 && magic != IDX_MAGIC1) ||
-	    get32(m + 4) != crc(m + 8, IDX_HDR - 8) || !w || w > (magic == IDX_MAGIC ? 8u : 16u) ||
+	    sl_get32(m + 4) != crc(m + 8, IDX_HDR - 8) || !w ||
+	    w > (magic == IDX_MAGIC ? 8u : 16u) ||
 	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * ent + nids * w + blen ||
-	    get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * ent))
+	    sl_get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * ent))
 		goto bad;
 	if (magic == IDX_MAGIC) { /* every event is in the order */
 		uint64_t nev = 0;
 		for (uint32_t i = 0; i < nb; i++)
-			nev += get32(m + IDX_HDR + (size_t)i * ent + 8);
+			nev += sl_get32(m + IDX_HDR + (size_t)i * ent + 8);
 		if (nev != nids)
 			goto bad;
 	}
@@ -1228,16 +1237,16 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 	for (uint32_t i = 0; i < nb; i++) {
 		const uint8_t *e = m + IDX_HDR + (size_t)i * ent;
 		struct ag_block b = {
-		    .off = get64(e),
-		    .count = get32(e + 8),
-		    .raw_len = get32(e + 12),
-		    .zlen = get32(e + 16),
-		    .bloom_len = get32(e + 20),
-		    .tmin = (int64_t)get64(e + 24),
-		    .tmax = (int64_t)get64(e + 32),
-		    .col_len = get32(e + 40),
-		    .col_raw = get32(e + 44),
-		    .nframes = ent == IDX_ENT ? get32(e + 48) : 0,
+		    .off = sl_get64(e),
+		    .count = sl_get32(e + 8),
+		    .raw_len = sl_get32(e + 12),
+		    .zlen = sl_get32(e + 16),
+		    .bloom_len = sl_get32(e + 20),
+		    .tmin = (int64_t)sl_get64(e + 24),
+		    .tmax = (int64_t)sl_get64(e + 32),
+		    .col_len = sl_get32(e + 40),
+		    .col_raw = sl_get32(e + 44),
+		    .nframes = ent == IDX_ENT ? sl_get32(e + 48) : 0,
 		};
 		block_add(s, g, &b);
 		g->size = b.off + BLK_HDR + body_len(&b);
@@ -1257,8 +1266,7 @@ bad:
 struct frame {
 	uint32_t first, count; /* its events: first .. first + count - 1 of the block */
 	uint32_t raw_len, zlen, bloom_len;
-	uint64_t off;     /* of its filter; the zlib stream follows */
-	uint64_t ids_off; /* of its events' ids in the block's id section; 0: none */
+	uint64_t off; /* of its filter; the zlib stream follows */
 	const struct ag_block *blk;
 	int may; /* scan: its filter lets the query match */
 };
@@ -1285,8 +1293,7 @@ static long block_frames(const struct ag_block *b, struct frame **fr, size_t *ca
 	uint64_t at = b->off + BLK_HDR + b->bloom_len + b->col_len,
 	         end = b->off + BLK_HDR + body_len(b);
 	long rc = -1;
-	int ids = has_ids(b);
-	if ((b->bloom_len && !ids) || at + nf * FRAME_ENT > end ||
+	if ((b->bloom_len && !has_ids(b)) || at + nf * FRAME_ENT > end ||
 	    read_all(b->seg->fd, t, nf * FRAME_ENT, at))
 		goto out;
 	uint64_t off = at + nf * FRAME_ENT;
@@ -1295,12 +1302,11 @@ static long block_frames(const struct ag_block *b, struct frame **fr, size_t *ca
 		const uint8_t *e = t + i * FRAME_ENT;
 		struct frame *f = &(*fr)[i];
 		*f = (struct frame){.first = first,
-		                    .count = get32(e),
-		                    .raw_len = get32(e + 4),
-		                    .zlen = get32(e + 8),
-		                    .bloom_len = get32(e + 12),
+		                    .count = sl_get32(e),
+		                    .raw_len = sl_get32(e + 4),
+		                    .zlen = sl_get32(e + 8),
+		                    .bloom_len = sl_get32(e + 12),
 		                    .off = off,
-		                    .ids_off = ids ? b->off + BLK_HDR + 16ull * first : 0,
 		                    .blk = b};
 		off += (uint64_t)f->bloom_len + f->zlen;
 		if (f->count > b->count - first || off > end)
@@ -1397,32 +1403,25 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	uint32_t el;
 	/* the encoding is mostly smaller than what it decodes to; a frame of
 	 * a few short events can be larger (the keys, the column headers) */
-	if (f->zlen < FRAME_PRE || (el = get32((const uint8_t *)zp + 1)) > 2 * f->raw_len + 4096)
+	if (f->zlen < FRAME_PRE || (el = sl_get32((const uint8_t *)zp + 1)) > 2 * f->raw_len + 4096)
 		return -1;
-	char *ep = sl_buf_reserve(raw, el);
+	/* the events' ids go after the encoding, in room decoding leaves alone */
+	size_t il = f->blk && has_ids(f->blk) ? 16 * (size_t)f->count : 0;
+	char *ep = sl_buf_reserve(raw, el + il);
 	if (inflate_exact(zp + FRAME_PRE, f->zlen - FRAME_PRE, ep, el))
 		return -1;
 	sl_buf_commit(raw, el);
 	if (f->blk && frame_lacks(pf, (const uint8_t *)raw->data, raw->len, cr, f->blk))
 		return 1;
-	uint8_t *ids = NULL;
-	if (f->ids_off) {
-		ids = sl_malloc(16 * (size_t)f->count + 1);
-		if (read_all(g->fd, ids, 16 * (size_t)f->count, f->ids_off)) {
-			free(ids);
-			return -1;
-		}
-	}
+	if (il && read_all(g->fd, ep + el, il, f->blk->off + BLK_HDR + 16ull * f->first))
+		return -1;
 	/* decode into z, then give the decoded bytes to raw */
-	struct cr_ext x = {cr, f->blk, NULL, 0};
+	struct cr_ext x = {cr, f->blk};
 	struct ag_frame_ext ext = {
 	    .find = cr_find, .values = cr_values, .ud = &x, .first = f->first};
-	long n = ag_frame_decode((const uint8_t *)raw->data, raw->len, ids, f->blk ? &ext : NULL,
+	long n = ag_frame_decode((const uint8_t *)raw->data, raw->len,
+	                         il ? (const uint8_t *)ep + el : NULL, f->blk ? &ext : NULL,
 	                         f->raw_len, z);
-	free(ids);
-	for (size_t i = 0; i < x.nmem; i++)
-		free(x.mem[i]);
-	free(x.mem);
 	struct sl_buf t = *z;
 	*z = *raw;
 	*raw = t;
@@ -1439,10 +1438,10 @@ static int raw_each(const struct frame *f, const char *raw,
 		return -1;
 	for (uint32_t i = 0; i < f->count; i++) {
 		const uint8_t *e = (const uint8_t *)raw + (size_t)i * EV_ENT;
-		uint32_t len = get32(e + 8);
+		uint32_t len = sl_get32(e + 8);
 		if (off + len > f->raw_len)
 			return -1;
-		if (fn(ud, (int64_t)get64(e), raw + off, len, f->first + i))
+		if (fn(ud, (int64_t)sl_get64(e), raw + off, len, f->first + i))
 			return 0;
 		off += len;
 	}
@@ -1484,8 +1483,8 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 {
 	uint8_t h[BLK_HDR];
 	if (off + BLK_HDR > size || read_all(g->fd, h, BLK_HDR, off) ||
-	    (get32(h) != BLK_MAGIC && get32(h) != BLK_MAGIC1) ||
-	    get32(h + 4) != crc(h + 8, BLK_HDR - 8))
+	    (sl_get32(h) != BLK_MAGIC && sl_get32(h) != BLK_MAGIC1) ||
+	    sl_get32(h + 4) != crc(h + 8, BLK_HDR - 8))
 		return -1;
 	*b = (struct ag_block){.seg = g, .off = off};
 	hdr_decode(h, b);
@@ -1495,7 +1494,7 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 	sl_buf_reset(body);
 	char *bp = sl_buf_reserve(body, (size_t)blen);
 	if (read_all(g->fd, bp, (size_t)blen, off + BLK_HDR) ||
-	    get32(h + 8) != crc(bp, (size_t)blen))
+	    sl_get32(h + 8) != crc(bp, (size_t)blen))
 		return -1;
 	r->n = 0;
 	long nf = block_frames(b, &r->fr, &r->cap_fr);
@@ -1513,8 +1512,8 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 			r->ids = sl_realloc(r->ids, r->cap * sizeof *r->ids);
 		}
 		for (uint32_t i = 0; i < b->count; i++) {
-			r->ids[i][0] = get64((const uint8_t *)bp + 16 * i);
-			r->ids[i][1] = get64((const uint8_t *)bp + 16 * i + 8);
+			r->ids[i][0] = sl_get64((const uint8_t *)bp + 16 * i);
+			r->ids[i][1] = sl_get64((const uint8_t *)bp + 16 * i + 8);
 		}
 		r->n = b->count;
 	}
@@ -1605,17 +1604,7 @@ static int seg_seal(struct ag_store *s, struct ag_segment *g)
 {
 	if (g->sealed || g->fd < 0 || !g->nevents)
 		return 0;
-	uint64_t(*ids)[2] = sl_malloc((g->open_ids.n ? g->open_ids.n : 1) * 16);
-	size_t n = 0;
-	for (size_t i = 0; i < g->open_ids.cap; i++)
-		if (g->open_ids.v[i][0] || g->open_ids.v[i][1]) {
-			ids[n][0] = g->open_ids.v[i][0];
-			ids[n][1] = g->open_ids.v[i][1];
-			n++;
-		}
-	int rc = seg_write_index(s, g, ids, n);
-	free(ids);
-	if (rc)
+	if (seg_write_index(s, g))
 		return -1;
 	g->sealed = 1;
 	idset_free(&g->open_ids);
@@ -1965,7 +1954,7 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		 * libdeflate: faster than zlib and about a tenth smaller at the
 		 * same level */
 		o[blen] = FRAME_COLUMNAR;
-		put32(o + blen + 1, (uint32_t)raw->len);
+		sl_put32(o + blen + 1, (uint32_t)raw->len);
 		zl = FRAME_PRE +
 		     libdeflate_zlib_compress(s->zc, raw->data, raw->len, o + blen + FRAME_PRE, zl);
 		sl_buf_commit(fr, blen + zl);
@@ -1984,25 +1973,25 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 	memset(o, 0, BLK_HDR);
 	/* the id section: what the index orders and the frames' "id" refer to */
 	for (size_t i = 0; i < n; i++) {
-		put64(o + BLK_HDR + 16 * i, g->pe[a + i].id[0]);
-		put64(o + BLK_HDR + 16 * i + 8, g->pe[a + i].id[1]);
+		sl_put64(o + BLK_HDR + 16 * i, g->pe[a + i].id[0]);
+		sl_put64(o + BLK_HDR + 16 * i + 8, g->pe[a + i].id[1]);
 	}
 	if (cl)
 		memcpy(o + BLK_HDR + il, fb->cols.data, cl);
 	memcpy(o + BLK_HDR + il + cl, fb->table.data, fb->table.len);
 	memcpy(o + BLK_HDR + il + cl + fb->table.len, fr->data, fr->len);
-	put32(o, BLK_MAGIC);
-	put32(o + 8, crc(o + BLK_HDR, il + cl + zl));
-	put32(o + 12, (uint32_t)n);
-	put32(o + 16, (uint32_t)raw_total);
-	put32(o + 20, (uint32_t)zl);
-	put32(o + 24, (uint32_t)il); /* the id section (the filters are the frames') */
-	put32(o + 28, (uint32_t)cl);
-	put64(o + 32, (uint64_t)tmin);
-	put64(o + 40, (uint64_t)tmax);
-	put32(o + 48, col_dir);
-	put32(o + 52, (uint32_t)nf);
-	put32(o + 4, crc(o + 8, BLK_HDR - 8));
+	sl_put32(o, BLK_MAGIC);
+	sl_put32(o + 8, crc(o + BLK_HDR, il + cl + zl));
+	sl_put32(o + 12, (uint32_t)n);
+	sl_put32(o + 16, (uint32_t)raw_total);
+	sl_put32(o + 20, (uint32_t)zl);
+	sl_put32(o + 24, (uint32_t)il); /* the id section (the filters are the frames') */
+	sl_put32(o + 28, (uint32_t)cl);
+	sl_put64(o + 32, (uint64_t)tmin);
+	sl_put64(o + 40, (uint64_t)tmax);
+	sl_put32(o + 48, col_dir);
+	sl_put32(o + 52, (uint32_t)nf);
+	sl_put32(o + 4, crc(o + 8, BLK_HDR - 8));
 	sl_buf_commit(out, BLK_HDR + il + cl + zl);
 }
 
@@ -2280,7 +2269,7 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 	size_t need = (size_t)f->count * EV_ENT;
 	if (columnar) {
 		/* the times come first, as varints */
-		need = get32(pre + 1);
+		need = sl_get32(pre + 1);
 		if (need > AG_FRAME_TIMES_MAX(f->count))
 			need = AG_FRAME_TIMES_MAX(f->count);
 		at += FRAME_PRE;
@@ -2317,7 +2306,8 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 	if (got != need)
 		return -1;
 	for (uint32_t i = 0; i < f->count; i++)
-		t[f->first + i] = (int64_t)get64((const uint8_t *)ents->data + (size_t)i * EV_ENT);
+		t[f->first + i] =
+		    (int64_t)sl_get64((const uint8_t *)ents->data + (size_t)i * EV_ENT);
 	return 0;
 }
 

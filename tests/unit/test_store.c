@@ -69,7 +69,8 @@ static int add(struct ag_store *s, int i, const char *msg)
 	return 1;
 }
 
-static long count(struct ag_store *s, const char *q)
+/* A search and its frames skipped before decoding. */
+static long count_skips(struct ag_store *s, const char *q, uint64_t *skipped)
 {
 	char err[256];
 	struct ag_qnode *n = ag_query_parse(q, err, sizeof err);
@@ -79,7 +80,14 @@ static long count(struct ag_store *s, const char *q)
 	long c = ag_store_search(s, &sc, 0, &hits);
 	ag_hits_free(hits, c > 0 ? (size_t)c : 0);
 	ag_query_free(n);
+	*skipped = sc.frames_skipped;
 	return c;
+}
+
+static long count(struct ag_store *s, const char *q)
+{
+	uint64_t skipped;
+	return count_skips(s, q, &skipped);
 }
 
 static struct ag_store_opts small(void)
@@ -258,21 +266,6 @@ Test(store, reads_and_extends_a_store_of_the_previous_format, .init = mkdir_tmp,
 			cr_assert_eq(unlink(idx), 0);
 		}
 	}
-}
-
-/* A search and its frames skipped before decoding. */
-static long count_skips(struct ag_store *s, const char *q, uint64_t *skipped)
-{
-	char err[256];
-	struct ag_qnode *n = ag_query_parse(q, err, sizeof err);
-	cr_assert_not_null(n, "%s", err);
-	struct ag_scan sc = {.q = n};
-	struct ag_hit *hits;
-	long c = ag_store_search(s, &sc, 0, &hits);
-	ag_hits_free(hits, c > 0 ? (size_t)c : 0);
-	ag_query_free(n);
-	*skipped = sc.frames_skipped;
-	return c;
 }
 
 Test(store, frames_without_a_word_are_not_decoded, .init = mkdir_tmp, .fini = rm_tmp)
