@@ -118,7 +118,7 @@ function search_table(s,    i, k, w, h, e, mark) {
 	printf "| query | tool | latency ms min | median | max | hits | expected | runs |\n|---|---|---:|---:|---:|---:|---:|---:|\n"
 	for (i = 1; i <= nrows[s]; i++) {
 		rowname(s, i)
-		if (RT == "expected") continue
+		if (RT == "expected" || RC == "peak RSS") continue
 		k = s SUBSEP RC SUBSEP RT
 		w = get(s, RC, RT, "wall_s")
 		e = med(s, RC, "expected", "hits")
@@ -131,6 +131,9 @@ function search_table(s,    i, k, w, h, e, mark) {
 		printf "| %s | %s | %s | **%s** | %s | %s%s | %s | %d%s |\n", RC, RT, fmt(stat(w, "min") * 1000),
 			fmt(stat(w, "med") * 1000), fmt(stat(w, "max") * 1000), h, mark, e, stat(w, "n"), nanote(k)
 	}
+	w = med(s, "peak RSS", "sluice-aggregator", "rss_mib")
+	if (w != "")
+		printf "\nPeak RSS of the aggregator that answered these queries (VmHWM, from its start; every query above ran %d times): %s MiB.\n", stat(get(s, "needle", "sluice", "wall_s"), "n"), fmt(w)
 }
 
 function latency_table(s,    i, k, l) {
@@ -182,6 +185,7 @@ function ratios(    sk, s1, s1k, s1000, k1) {
 	ratio("parser json, MB/CPU-s: sluice / gzip -6", "higher", "mb_per_cpu_s", "parsers", "json", "sluice (json)", "baselines", "json.log", "gzip -6")
 	ratio("ingest, MB/CPU-s: sluice / clickhouse", "higher", "mb_per_cpu_s", "ingest", "events from Kafka", "sluice-aggregator", "ingest", "events from file", "clickhouse (chdb)")
 	ratio("ingest, MB/CPU-s: sluice / zstd -3", "higher", "mb_per_cpu_s", "ingest", "events from Kafka", "sluice-aggregator", "baselines", "json.log", "zstd -3")
+	ratio("storage bytes: sluice / zstd -1", "lower", "bytes", "storage", "events", "sluice", "storage", "events", "zstd -1 of events")
 	ratio("storage bytes: sluice / zstd -3", "lower", "bytes", "storage", "events", "sluice", "storage", "events", "zstd -3 of events")
 	ratio("storage bytes: sluice / gzip -6", "lower", "bytes", "storage", "events", "sluice", "storage", "events", "gzip -6 of events")
 	ratio("storage bytes: sluice / clickhouse", "lower", "bytes", "storage", "events", "sluice", "storage", "events", "clickhouse (chdb)")

@@ -268,8 +268,10 @@ suite_storage() {
 	rec storage events "events as JSON lines" bytes "$EVENTS_BYTES"
 	rec storage events "gzip -6 of events" bytes "$(gzip -6 -c "$EVENTS" | wc -c)"
 	if command -v zstd >/dev/null; then
+		rec storage events "zstd -1 of events" bytes "$(zstd -1 -q -c "$EVENTS" | wc -c)"
 		rec storage events "zstd -3 of events" bytes "$(zstd -3 -q -c "$EVENTS" | wc -c)"
 	else
+		na storage events "zstd -1 of events" "zstd not installed"
 		na storage events "zstd -3 of events" "zstd not installed"
 	fi
 	meta storage_events "$n"
@@ -336,6 +338,11 @@ suite_search() {
 			done
 		fi
 	done
+	# the aggregator's peak RSS over its life: start-up and every query above
+	if [[ -n ${AGG_PID:-} && -r /proc/$AGG_PID/status ]]; then
+		rec search "peak RSS" sluice-aggregator rss_mib \
+			"$(awk '$1 == "VmHWM:" { printf "%.1f", $2 / 1024 }' "/proc/$AGG_PID/status")"
+	fi
 	for c in "${SEARCH_CASES[@]}"; do
 		case $c in
 		needle) rec search "$c" expected hits "$expect_needle" ;;
