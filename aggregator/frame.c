@@ -169,15 +169,26 @@ static int is_hex_digit(unsigned char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+/* a lower-case hex digit -> its value; any other byte -> 16 */
+static uint8_t hexlc[256];
+
+static void hexlc_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		hexlc[c] = (uint8_t)(!is_hex_digit((unsigned char)c) ? 16
+		                     : c <= '9'                      ? c - '0'
+		                                                     : c - 'a' + 10);
+}
+
 /* A lower-case hex string of an even, non-zero number of digits, quoted. */
 static int is_hex_str(const char *v, size_t vl)
 {
 	if (vl < 4 || (vl & 1) || vl > 2 + 2 * 255 || v[0] != '"' || v[vl - 1] != '"')
 		return 0;
+	unsigned bad = 0;
 	for (size_t i = 1; i + 1 < vl; i++)
-		if (!is_hex_digit((unsigned char)v[i]))
-			return 0;
-	return 1;
+		bad |= hexlc[(unsigned char)v[i]];
+	return !(bad & 16);
 }
 
 /* An integer written as its canonical decimal: optional '-', no leading
@@ -218,13 +229,13 @@ static int is_id_of(const char *v, size_t vl, const uint64_t id[2])
 	if (!id || vl != 34 || v[0] != '"' || v[33] != '"')
 		return 0;
 	uint64_t x[2] = {0, 0};
+	unsigned bad = 0;
 	for (int i = 0; i < 32; i++) {
-		unsigned char c = (unsigned char)v[1 + i];
-		if (!is_hex_digit(c))
-			return 0;
-		x[i / 16] = x[i / 16] << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+		unsigned d = hexlc[(unsigned char)v[1 + i]];
+		bad |= d;
+		x[i / 16] = x[i / 16] << 4 | (d & 15);
 	}
-	return x[0] == id[0] && x[1] == id[1];
+	return !(bad & 16) && x[0] == id[0] && x[1] == id[1];
 }
 
 /* Puts v in the first free slot of table t (mask + 1 slots) from h on. */
@@ -312,6 +323,8 @@ static uint32_t find_shape(struct ag_frame_enc *e, size_t nm)
 
 void ag_frame_enc_reset(struct ag_frame_enc *e, const struct ag_frame_ext *ext)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, hexlc_init);
 	e->ext = ext;
 	e->ncol = 0;
 	if (e->col_slot)
@@ -369,14 +382,16 @@ void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const uint64_t id[2], c
 		sl_buf_append(&c->vals, m->v, m->vl);
 		if (c->can_time && !is_time_of(m->v, m->vl, t))
 			c->can_time = 0;
-		if (c->can_id && !is_id_of(m->v, m->vl, id))
-			c->can_id = 0;
+		int is_id = c->can_id && is_id_of(m->v, m->vl, id);
+		c->can_id = is_id;
 		if (c->ext >= 0 &&
 		    !e->ext->match(e->ext->ud, c->ext, e->ext->first + (uint32_t)(e->n - 1), m->v,
 		                   m->vl))
 			c->ext = -1;
 		if (c->can_hex) {
-			if (!is_hex_str(m->v, m->vl) || (c->nval && c->hexlen != (m->vl - 2) / 2))
+			/* an id is 32 hex digits: no need to look again */
+			if (!(is_id || is_hex_str(m->v, m->vl)) ||
+			    (c->nval && c->hexlen != (m->vl - 2) / 2))
 				c->can_hex = 0;
 			else
 				c->hexlen = (m->vl - 2) / 2;
@@ -513,7 +528,7 @@ static int get_times(const uint8_t **p, const uint8_t *end, uint64_t n, uint8_t 
 		acc += (uint64_t)unzigzag(d);
 		if (ents)
 			sl_put64(ents + i * AG_FRAME_ENT, acc);
-		else
+		else if (t)
 			t[i] = (int64_t)acc;
 	}
 	return 0;
@@ -627,31 +642,49 @@ static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t 
 	}
 }
 
-long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
-                     size_t max, struct sl_buf *out)
+/* A frame's encoding, parsed up to its whole events (ag_frame_head). */
+struct fhead {
+	uint64_t nev, ncol, nshape;
+	struct dcol *col;   /* ncol; each with its key, type and data */
+	uint32_t *shape_at; /* nshape + 1: where shape s's columns start in shape_w */
+	uint32_t *shape_w;
+	const uint8_t *evp;   /* the events' shapes */
+	const uint8_t *whole; /* the whole events */
+};
+
+static void head_free(struct fhead *h)
+{
+	free(h->col);
+	free(h->shape_at);
+	free(h->shape_w);
+}
+
+/* Parses p[0..n) up to its whole events into h (free with head_free, also
+ * on failure); the times go to the decoded layout's entries in out (NULL:
+ * skipped; then max is not checked). Returns 0 or -1. */
+static int head_parse(const uint8_t *p, size_t n, size_t max, struct sl_buf *out, struct fhead *h)
 {
 	const uint8_t *end = p + n;
 	uint64_t nev, ncol, nshape;
-	struct dcol *col = NULL;
-	uint32_t *shape_at = NULL, *shape_w = NULL;
-	struct sl_buf pre = {0};
-	long rc = -1;
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, hex2_init);
-	sl_buf_reset(out);
+	memset(h, 0, sizeof *h);
 	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) ||
-	    nev > (uint64_t)(end - p) || nev * AG_FRAME_ENT > max)
+	    nev > (uint64_t)(end - p) || (out && nev * AG_FRAME_ENT > max))
 		return -1;
-	uint8_t *ents = (uint8_t *)sl_buf_reserve(out, nev * AG_FRAME_ENT);
-	sl_buf_commit(out, nev * AG_FRAME_ENT);
+	h->nev = nev;
+	uint8_t *ents = NULL;
+	if (out) {
+		ents = (uint8_t *)sl_buf_reserve(out, nev * AG_FRAME_ENT);
+		sl_buf_commit(out, nev * AG_FRAME_ENT);
+	}
 	if (get_times(&p, end, nev, ents, NULL) || get_varint(&p, end, &ncol) ||
 	    ncol > (uint64_t)(end - p))
 		return -1;
-	col = sl_calloc(ncol ? ncol : 1, sizeof *col);
+	struct dcol *col = h->col = sl_calloc(ncol ? ncol : 1, sizeof *col);
+	h->ncol = ncol;
 	for (uint64_t i = 0; i < ncol; i++) {
 		uint64_t kl, type, hl = 0, dl;
 		if (get_varint(&p, end, &kl) || kl >= (uint64_t)(end - p))
-			goto out;
+			return -1;
 		col[i].key = p;
 		col[i].klen = kl;
 		p += kl;
@@ -659,63 +692,125 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 		if (type > FT_BLOCK ||
 		    (type == FT_HEX && (get_varint(&p, end, &hl) || !hl || hl > 255)) ||
 		    get_varint(&p, end, &dl))
-			goto out;
+			return -1;
 		col[i].type = (int)type;
 		col[i].hexlen = hl;
-		if (type == FT_BLOCK) {
+		col[i].len = dl;
+	}
+	if (get_varint(&p, end, &nshape) || nshape > (uint64_t)(end - p))
+		return -1;
+	h->nshape = nshape;
+	/* shapes: their columns, one after the other; shape_at[s] where s starts */
+	h->shape_at = sl_malloc((nshape + 1) * sizeof *h->shape_at);
+	size_t nw = 0, capw = 0;
+	for (uint64_t s = 0; s < nshape; s++) {
+		uint64_t nm, c;
+		if (get_varint(&p, end, &nm) || nm > (uint64_t)(end - p))
+			return -1;
+		h->shape_at[s] = (uint32_t)nw;
+		if (nw + nm > capw) {
+			capw = (nw + nm) * 2 + 16;
+			h->shape_w = sl_realloc(h->shape_w, capw * sizeof *h->shape_w);
+		}
+		for (uint64_t j = 0; j < nm; j++) {
+			if (get_varint(&p, end, &c) || c >= ncol)
+				return -1;
+			h->shape_w[nw++] = (uint32_t)c;
+		}
+	}
+	h->shape_at[nshape] = (uint32_t)nw;
+	/* the events' shapes; then the columns' data, then the whole events */
+	h->evp = p;
+	for (uint64_t i = 0; i < nev; i++) {
+		uint64_t s = 0;
+		if (get_varint(&p, end, &s) || s > nshape)
+			return -1;
+	}
+	for (uint64_t i = 0; i < ncol; i++) {
+		uint64_t dl = col[i].len;
+		if (dl > (uint64_t)(end - p))
+			return -1;
+		col[i].p = p;
+		col[i].end = p + dl;
+		p += dl;
+	}
+	h->whole = p;
+	return 0;
+}
+
+/* 1 if p[0..n) holds a backslash followed by 'u' */
+static int u_escape(const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n, *b;
+	for (; (b = memchr(p, '\\', (size_t)(end - p))) != NULL; p = b + 2)
+		if (b + 1 == end || b[1] == 'u')
+			return b + 1 < end;
+	return 0;
+}
+
+int ag_frame_escapes(const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n;
+	struct fhead h;
+	int rc = 1;
+	if (head_parse(p, n, 0, NULL, &h))
+		goto out;
+	for (uint64_t i = 0; i < h.ncol; i++) {
+		struct dcol *c = &h.col[i];
+		if (u_escape(c->key, c->klen))
+			goto out;
+		/* text: each value its length, then its bytes (walked only if
+		 * the column's data has a backslash at all) */
+		if (c->type != FT_TEXT || !memchr(c->p, '\\', (size_t)(c->end - c->p)))
+			continue;
+		for (uint64_t v; c->p < c->end; c->p += v)
+			if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p) ||
+			    u_escape(c->p, v))
+				goto out;
+	}
+	for (uint64_t l; h.whole < end; h.whole += l)
+		if (get_varint(&h.whole, end, &l) || l > (uint64_t)(end - h.whole) ||
+		    u_escape(h.whole, l))
+			goto out;
+	rc = 0;
+out:
+	head_free(&h);
+	return rc;
+}
+
+long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
+                     size_t max, struct sl_buf *out)
+{
+	const uint8_t *end = p + n;
+	struct fhead h;
+	struct sl_buf pre = {0};
+	long rc = -1;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, hex2_init);
+	sl_buf_reset(out);
+	if (head_parse(p, n, max, out, &h))
+		goto out;
+	uint64_t nev = h.nev, ncol = h.ncol;
+	struct dcol *col = h.col;
+	const uint32_t *shape_at = h.shape_at, *shape_w = h.shape_w;
+	for (uint64_t i = 0; i < ncol; i++) {
+		if (col[i].type == FT_BLOCK) {
 			long nv;
 			if (!ext ||
-			    (col[i].ext = ext->find(ext->ud, (const char *)col[i].key, kl)) < 0 ||
+			    (col[i].ext =
+			         ext->find(ext->ud, (const char *)col[i].key, col[i].klen)) < 0 ||
 			    (nv = ext->values(ext->ud, col[i].ext, &col[i].codes, &col[i].ncodes,
 			                      &col[i].val, &col[i].vlen)) < 0)
 				goto out;
 			col[i].nval = (size_t)nv;
 		}
-		col[i].len = dl;
-	}
-	if (get_varint(&p, end, &nshape) || nshape > (uint64_t)(end - p))
-		goto out;
-	/* shapes: their columns, one after the other; shape_at[s] where s starts */
-	shape_at = sl_malloc((nshape + 1) * sizeof *shape_at);
-	size_t nw = 0, capw = 0;
-	for (uint64_t s = 0; s < nshape; s++) {
-		uint64_t nm, c;
-		if (get_varint(&p, end, &nm) || nm > (uint64_t)(end - p))
-			goto out;
-		shape_at[s] = (uint32_t)nw;
-		if (nw + nm > capw) {
-			capw = (nw + nm) * 2 + 16;
-			shape_w = sl_realloc(shape_w, capw * sizeof *shape_w);
-		}
-		for (uint64_t j = 0; j < nm; j++) {
-			if (get_varint(&p, end, &c) || c >= ncol)
-				goto out;
-			shape_w[nw++] = (uint32_t)c;
-		}
-	}
-	shape_at[nshape] = (uint32_t)nw;
-	for (uint64_t i = 0; i < ncol; i++) {
 		col[i].pre = pre.len;
 		sl_buf_append(&pre, ",\"", 2);
 		sl_buf_append(&pre, col[i].key, col[i].klen);
 		sl_buf_append(&pre, "\":", 2);
 	}
-	/* the events' shapes; then the columns' data, then the whole events */
-	const uint8_t *evp = p;
-	for (uint64_t i = 0; i < nev; i++) {
-		uint64_t s = 0;
-		if (get_varint(&p, end, &s) || s > nshape)
-			goto out;
-	}
-	for (uint64_t i = 0; i < ncol; i++) {
-		uint64_t dl = col[i].len;
-		if (dl > (uint64_t)(end - p))
-			goto out;
-		col[i].p = p;
-		col[i].end = p + dl;
-		p += dl;
-	}
-	const uint8_t *whole = p;
+	const uint8_t *evp = h.evp;
+	const uint8_t *whole = h.whole;
 	for (uint64_t i = 0; i < nev; i++) {
 		uint64_t s = 0;
 		size_t start = out->len;
@@ -753,9 +848,7 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 	rc = (long)nev;
 out:
 	*room(out, 1) = '\0'; /* an sl_buf's data ends with a NUL */
-	free(col);
-	free(shape_at);
-	free(shape_w);
+	head_free(&h);
 	sl_buf_free(&pre);
 	return rc;
 }

@@ -86,6 +86,12 @@ void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const uint64_t id[2], c
 void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out);
 void ag_frame_enc_free(struct ag_frame_enc *e);
 
+/* 1 if a key, a text value or a whole event of the encoded frame p[0..n)
+ * holds a \u escape, or p is not a frame's encoding; else 0. \u is the only
+ * JSON escape that writes a letter, a digit, '_' or a byte >= 0x80, so
+ * without one every such character of the events is in p as itself. */
+int ag_frame_escapes(const uint8_t *p, size_t n);
+
 /* Decodes p[0..n) into out (reset first): the entries, then the events.
  * ids: the events' ids as the block keeps them (16 bytes each: two
  * little-endian u64), or NULL when the frame was encoded without; ext: the

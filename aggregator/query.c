@@ -1087,25 +1087,84 @@ static int index_value(const struct ag_field *f)
 	return 1;
 }
 
+/* The keys of the fields at the first KC_FIELDS positions of the previous
+ * event the thread indexed: events of one source have the same fields in
+ * the same order, and most values of a field repeat, so hashing a key again
+ * is mostly a comparison with the one before. */
+#define KC_FIELDS 64
+#define KC_TEXT   48 /* names and values longer than this are not kept */
+struct kc_ent {
+	char key[KC_TEXT], val[KC_TEXT];
+	uint8_t klen, vlen; /* KC_TEXT + 1: nothing kept */
+	uint8_t nprefix;    /* dotted prefixes of key, at most 8 kept */
+	char vkind;         /* 'v' or 'n' */
+	uint64_t kh, vh, ph[8];
+};
+static _Thread_local struct kc_ent kc[KC_FIELDS];
+
 void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud)
 {
 	struct keys_ud k = {add, ud};
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct ag_field *f = &ev->f[i];
-		add(ud, key_hash('k', f->key, f->klen, NULL, 0));
-		for (size_t j = 0; j < f->klen; j++)
-			if (f->key[j] == '.')
-				add(ud, key_hash('k', f->key, j, NULL, 0));
+		struct kc_ent *c = i < KC_FIELDS ? &kc[i] : NULL;
+		int same = c && f->klen <= KC_TEXT && f->klen == c->klen &&
+		           !memcmp(f->key, c->key, f->klen);
+		if (!same) {
+			size_t np = 0;
+			uint64_t ph[8], kh = key_hash('k', f->key, f->klen, NULL, 0);
+			add(ud, kh);
+			for (size_t j = 0; j < f->klen; j++) {
+				if (f->key[j] != '.')
+					continue;
+				uint64_t h = key_hash('k', f->key, j, NULL, 0);
+				add(ud, h);
+				if (np < 8)
+					ph[np] = h;
+				np++;
+			}
+			if (c && f->klen <= KC_TEXT && np <= 8) {
+				memcpy(c->key, f->key, f->klen);
+				c->klen = (uint8_t)f->klen;
+				c->kh = kh;
+				c->nprefix = (uint8_t)np;
+				memcpy(c->ph, ph, np * sizeof *ph);
+				c->vlen = KC_TEXT + 1;
+				same = 1;
+			} else if (c) {
+				c->klen = c->vlen = KC_TEXT + 1;
+			}
+		} else {
+			add(ud, c->kh);
+			for (size_t j = 0; j < c->nprefix; j++)
+				add(ud, c->ph[j]);
+		}
 		if (f->type == AG_F_STR && f->klen == 7 && !memcmp(f->key, "message", 7))
 			ag_tokenize(f->val, f->vlen, add_word, &k);
 		if (!index_value(f))
 			continue;
+		/* the value's text: a number's canonical form */
+		char cn[32];
+		const char *v = f->val;
+		size_t vl = f->vlen;
+		char kind = 'v';
 		if (f->type == AG_F_NUM) {
-			char c[32];
-			size_t cl = ag_num_canon(f->num, c);
-			add(ud, key_hash('n', f->key, f->klen, c, cl));
-		} else {
-			add(ud, key_hash('v', f->key, f->klen, f->val, f->vlen));
+			vl = ag_num_canon(f->num, cn);
+			v = cn;
+			kind = 'n';
+		}
+		if (same && vl <= KC_TEXT && vl == c->vlen && kind == c->vkind &&
+		    !memcmp(v, c->val, vl)) {
+			add(ud, c->vh);
+			continue;
+		}
+		uint64_t vh = key_hash(kind, f->key, f->klen, v, vl);
+		add(ud, vh);
+		if (same && vl <= KC_TEXT) {
+			memcpy(c->val, v, vl);
+			c->vlen = (uint8_t)vl;
+			c->vkind = kind;
+			c->vh = vh;
 		}
 	}
 }
@@ -1231,30 +1290,42 @@ void ag_prefilter_free(struct ag_prefilter *pf)
 	memset(pf, 0, sizeof *pf);
 }
 
+/* ASCII letters folded to lower case; other bytes as they are */
+static inline unsigned char fold(unsigned char c)
+{
+	return (unsigned char)((unsigned)c - 'A' < 26u ? c + 32 : c);
+}
+
+/* 1 if p[0..n) equals l[0..n) with ASCII letters folded */
+static inline int ci_equal(const unsigned char *p, const unsigned char *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold(p[i]) != fold(l[i]))
+			return 0;
+	return 1;
+}
+
 int ag_literal_in(const struct ag_literal *l, const char *s, size_t n)
 {
 	if (l->n > n)
 		return 0;
 	if (!l->ci)
 		return memmem(s, n, l->s, l->n) != NULL;
-	unsigned char c0 = (unsigned char)l->s[0];
-	unsigned char lo = (unsigned char)tolower(c0), up = (unsigned char)toupper(c0);
-	const char *end = s + n - l->n;
-	for (const char *p = s; p <= end; p++) {
-		p = memchr(p, lo, (size_t)(end - p) + 1);
-		if (!p)
-			break;
-		if (!strncasecmp(p, l->s, l->n))
-			return 1;
-	}
-	if (lo == up)
-		return 0;
-	for (const char *p = s; p <= end; p++) {
-		p = memchr(p, up, (size_t)(end - p) + 1);
-		if (!p)
-			return 0;
-		if (!strncasecmp(p, l->s, l->n))
-			return 1;
+	const unsigned char *ls = (const unsigned char *)l->s;
+	unsigned char lo = fold(ls[0]),
+	              up = (unsigned char)((unsigned)lo - 'a' < 26u ? lo - 32 : lo);
+	const unsigned char *end = (const unsigned char *)s + n - l->n;
+	/* the first byte in either case, then the rest (the second byte first:
+	 * most candidates fail there) */
+	for (int pass = 0; pass < 1 + (lo != up); pass++) {
+		unsigned char c = pass ? up : lo;
+		for (const unsigned char *p = (const unsigned char *)s; p <= end; p++) {
+			p = memchr(p, c, (size_t)(end - p) + 1);
+			if (!p)
+				break;
+			if (ci_equal(p + 1, ls + 1, l->n - 1))
+				return 1;
+		}
 	}
 	return 0;
 }

@@ -72,23 +72,40 @@ static int hexval(int c)
 	return -1;
 }
 
+/* hex digit -> its value, anything else -> 16 */
+static uint8_t hexv[256];
+
+static void hexv_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		int v = hexval(c);
+		hexv[c] = (uint8_t)(v < 0 ? 16 : v);
+	}
+}
+
 void ag_id_parse(const char *id, uint64_t out[2])
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, hexv_init);
 	char tmp[SL_ID_HEX];
 	if (strlen(id) != 32) {
 		sl_id_make("", id, 0, tmp);
 		id = tmp;
 	}
-	out[0] = out[1] = 0;
+	uint64_t w[2] = {0, 0};
+	unsigned bad = 0;
 	for (int i = 0; i < 32; i++) {
-		int v = hexval((unsigned char)id[i]);
-		if (v < 0) {
-			sl_id_make("", id, 0, tmp);
-			ag_id_parse(tmp, out);
-			return;
-		}
-		out[i / 16] = (out[i / 16] << 4) | (uint64_t)v;
+		unsigned v = hexv[(unsigned char)id[i]];
+		bad |= v;
+		w[i / 16] = (w[i / 16] << 4) | (v & 15);
 	}
+	if (bad & 16) {
+		sl_id_make("", id, 0, tmp);
+		ag_id_parse(tmp, out);
+		return;
+	}
+	out[0] = w[0];
+	out[1] = w[1];
 	if (!out[0] && !out[1])
 		out[1] = 1; /* {0,0} marks an empty slot */
 }
@@ -159,7 +176,7 @@ static int id_cmp(const uint8_t *a, const uint64_t id[2])
 	return 0;
 }
 
-static int read_all(int fd, void *p, size_t n, uint64_t off);
+static int seg_copy(const struct ag_segment *g, void *p, size_t n, uint64_t off);
 
 /* The id of event pos of sealed segment g (from its block's id section)
  * into out. Returns 0 or -1. */
@@ -175,7 +192,7 @@ static int seg_id_at(const struct ag_segment *g, uint64_t pos, uint8_t out[16])
 	}
 	if (!g->nbl || pos < g->bl_first[lo] || pos >= g->bl_first[lo + 1])
 		return -1;
-	return read_all(g->fd, out, 16, g->bl_off[lo] + BLK_HDR + 16 * (pos - g->bl_first[lo]));
+	return seg_copy(g, out, 16, g->bl_off[lo] + BLK_HDR + 16 * (pos - g->bl_first[lo]));
 }
 
 static uint64_t get_w(const uint8_t *p, unsigned w)
@@ -271,6 +288,41 @@ static int read_all(int fd, void *p, size_t n, uint64_t off)
 		off += (uint64_t)r;
 	}
 	return 0;
+}
+
+/* n bytes at off of segment g: in its mapping when it is sealed and mapped,
+ * else read into buf (room for n). Returns them, or NULL on a read error
+ * or a range past the mapping's end. */
+static const uint8_t *seg_bytes(const struct ag_segment *g, void *buf, size_t n, uint64_t off)
+{
+	const uint8_t *d = __atomic_load_n(&g->data, __ATOMIC_ACQUIRE);
+	if (d)
+		return off <= g->data_len && n <= g->data_len - off ? d + off : NULL;
+	return read_all(g->fd, buf, n, off) ? NULL : buf;
+}
+
+/* Copies n bytes at off of segment g into p. Returns 0 or -1. */
+static int seg_copy(const struct ag_segment *g, void *p, size_t n, uint64_t off)
+{
+	const uint8_t *b = seg_bytes(g, p, n, off);
+	if (b && b != p)
+		memcpy(p, b, n);
+	return b ? 0 : -1;
+}
+
+/* Maps sealed segment g's first g->size bytes for searches (seg_bytes). A
+ * segment that cannot be mapped is read with pread. */
+static void seg_map_data(struct ag_segment *g)
+{
+	if (g->data || !g->size || g->size > SIZE_MAX)
+		return;
+	void *m = mmap(NULL, (size_t)g->size, PROT_READ, MAP_SHARED, g->fd, 0);
+	if (m == MAP_FAILED) {
+		sl_warn("%s: cannot map (%s); reading it with pread", g->path, strerror(errno));
+		return;
+	}
+	g->data_len = (size_t)g->size;
+	__atomic_store_n(&g->data, (const uint8_t *)m, __ATOMIC_RELEASE);
 }
 
 static int fsync_dir(const char *dir)
@@ -763,7 +815,7 @@ static int block_columns(const struct ag_block *b, struct colread *cr)
 	sl_buf_reset(&cr->sec);
 	uint8_t *sp = (uint8_t *)sl_buf_reserve(&cr->sec, (size_t)b->col_len + 1);
 	if (b->col_raw > b->col_len ||
-	    read_all(b->seg->fd, sp, b->col_len, b->off + BLK_HDR + b->bloom_len))
+	    seg_copy(b->seg, sp, b->col_len, b->off + BLK_HDR + b->bloom_len))
 		return -1;
 	sp[b->col_len] = 0; /* for unpacking codes two bytes at a time */
 	cr->streams = sp + b->col_raw;
@@ -945,6 +997,8 @@ static void seg_free(struct ag_segment *g)
 		close(g->fd);
 	if (g->map)
 		munmap(g->map, g->map_len);
+	if (g->data)
+		munmap((void *)g->data, g->data_len);
 	idset_free(&g->open_ids);
 	free(g->bl_first);
 	free(g->bl_off);
@@ -1053,6 +1107,40 @@ static int id_pos_cmp(const void *a, const void *b)
 	return id_pair_cmp(((const struct id_pos *)a)->id, ((const struct id_pos *)b)->id);
 }
 
+/* Sorts v[0..n) by id: in place by the top 16 bits (American flag sort:
+ * ids are hashes, so the buckets are even), then each bucket by qsort. */
+static void id_pos_sort(struct id_pos *v, size_t n)
+{
+	enum { B = 1 << 16 };
+	if (n < 1024) {
+		qsort(v, n, sizeof *v, id_pos_cmp);
+		return;
+	}
+	size_t *at = sl_calloc(2 * B + 1, sizeof *at), *next = at + B + 1;
+	for (size_t i = 0; i < n; i++)
+		at[(v[i].id[0] >> 48) + 1]++;
+	for (size_t b = 0; b < B; b++) {
+		at[b + 1] += at[b];
+		next[b] = at[b];
+	}
+	for (size_t b = 0; b < B; b++)
+		while (next[b] < at[b + 1]) {
+			struct id_pos x = v[next[b]];
+			size_t d = (size_t)(x.id[0] >> 48);
+			while (d != b) { /* put x in its bucket, take what was there */
+				struct id_pos y = v[next[d]];
+				v[next[d]++] = x;
+				x = y;
+				d = (size_t)(x.id[0] >> 48);
+			}
+			v[next[b]++] = x;
+		}
+	for (size_t b = 0; b < B; b++)
+		if (at[b + 1] - at[b] > 1)
+			qsort(v + at[b], at[b + 1] - at[b], sizeof *v, id_pos_cmp);
+	free(at);
+}
+
 /* Writes the segment's index and maps it; the mapping belongs to g
  * (unmapped by seg_free). When every block of g has an id section the
  * index is SLX3: the block table, the events in the order of their ids
@@ -1099,7 +1187,7 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g)
 			}
 		}
 		free(sec);
-		qsort(ip, nev, sizeof *ip, id_pos_cmp);
+		id_pos_sort(ip, nev);
 		nids = nev;
 		for (w = 1; w < 8 && nev > 1ull << (8 * w); w++)
 			;
@@ -1252,6 +1340,7 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		g->size = b.off + BLK_HDR + body_len(&b);
 	}
 	seg_block_table(s, g);
+	seg_map_data(g);
 	return 0;
 bad:
 	sl_warn("%s: damaged index; rebuilding it from the segment", path);
@@ -1294,7 +1383,7 @@ static long block_frames(const struct ag_block *b, struct frame **fr, size_t *ca
 	         end = b->off + BLK_HDR + body_len(b);
 	long rc = -1;
 	if ((b->bloom_len && !has_ids(b)) || at + nf * FRAME_ENT > end ||
-	    read_all(b->seg->fd, t, nf * FRAME_ENT, at))
+	    seg_copy(b->seg, t, nf * FRAME_ENT, at))
 		goto out;
 	uint64_t off = at + nf * FRAME_ENT;
 	uint32_t first = 0;
@@ -1340,12 +1429,13 @@ static int inflate_exact(const void *src, size_t n, void *dst, size_t want)
  * value, and the encoding holds keys, text values and whole events as
  * written; hex, integer and time values (written from bytes, varints and
  * times) can only make hex digits, digits, 'T' and 'Z', and block column
- * values are the block's (cr, loaded if need be). Escapes could make any
- * token: an encoding with a backslash is never judged. */
+ * values are the block's (cr, loaded if need be). A \u escape could write
+ * any token character (the other escapes write none): an encoding with one
+ * in its text is never judged (ag_frame_escapes). */
 static int frame_lacks(const struct ag_prefilter *pf, const uint8_t *p, size_t n,
                        struct colread *cr, const struct ag_block *b)
 {
-	if (!pf || !pf->n || memchr(p, '\\', n))
+	if (!pf || !pf->n || ag_frame_escapes(p, n))
 		return 0;
 	for (size_t i = 0; i < pf->n; i++) {
 		const struct ag_literal *l = &pf->lit[i];
@@ -1390,8 +1480,9 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 {
 	sl_buf_reset(z);
 	sl_buf_reset(raw);
-	char *zp = sl_buf_reserve(z, f->zlen);
-	if (!f->zlen || read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
+	const char *zp;
+	if (!f->zlen || !(zp = (const char *)seg_bytes(g, sl_buf_reserve(z, f->zlen), f->zlen,
+	                                               f->off + f->bloom_len)))
 		return -1;
 	if (zp[0] != FRAME_COLUMNAR) {
 		char *rp = sl_buf_reserve(raw, f->raw_len);
@@ -1413,7 +1504,7 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	sl_buf_commit(raw, el);
 	if (f->blk && frame_lacks(pf, (const uint8_t *)raw->data, raw->len, cr, f->blk))
 		return 1;
-	if (il && read_all(g->fd, ep + el, il, f->blk->off + BLK_HDR + 16ull * f->first))
+	if (il && seg_copy(g, ep + el, il, f->blk->off + BLK_HDR + 16ull * f->first))
 		return -1;
 	/* decode into z, then give the decoded bytes to raw */
 	struct cr_ext x = {cr, f->blk};
@@ -1607,6 +1698,7 @@ static int seg_seal(struct ag_store *s, struct ag_segment *g)
 	if (seg_write_index(s, g))
 		return -1;
 	g->sealed = 1;
+	seg_map_data(g);
 	idset_free(&g->open_ids);
 	sl_debug("%s: sealed (%llu events)", g->path, (unsigned long long)g->nevents);
 	return 0;
@@ -1840,8 +1932,13 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 		memcpy(g->keys + g->nkeys, keys, nkeys * sizeof *keys);
 	g->nkeys += nkeys;
 	struct ag_recent *r = &s->ring[s->seq % s->o.recent];
-	free(r->line);
-	r->line = sl_strndup(line, len);
+	if (len + 1 > r->cap) {
+		r->cap = (uint32_t)(len + 1 < 512 ? 512 : len + 1);
+		free(r->line);
+		r->line = sl_malloc(r->cap);
+	}
+	memcpy(r->line, line, len);
+	r->line[len] = '\0';
 	r->len = (uint32_t)len;
 	r->seq = s->seq;
 	r->time_ns = time_ns;
@@ -2159,20 +2256,21 @@ out:
 /* ================================================================== */
 
 struct bloom_probe {
-	int fd;
+	const struct ag_segment *g;
 	const struct frame *f;
 	int err;
 };
 
-/* Tests one key against a frame's filter with one 64-byte read. */
+/* Tests one key against a frame's filter: one 64-byte block of it. */
 static int probe(void *ud, uint64_t h)
 {
 	struct bloom_probe *p = ud;
-	uint8_t blk[AG_BLOOM_BLOCK];
+	uint8_t buf[AG_BLOOM_BLOCK];
 	if (!p->f->bloom_len)
 		return 1;
 	size_t at = ag_bloom_block_of(p->f->bloom_len, h);
-	if (read_all(p->fd, blk, sizeof blk, p->f->off + at)) {
+	const uint8_t *blk = seg_bytes(p->g, buf, sizeof buf, p->f->off + at);
+	if (!blk) {
 		p->err = 1;
 		return 1;
 	}
@@ -2263,7 +2361,7 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 {
 	uint8_t pre[FRAME_PRE];
 	uint64_t at = f->off + f->bloom_len, left = f->zlen;
-	if (f->zlen < FRAME_PRE || read_all(g->fd, pre, FRAME_PRE, at))
+	if (f->zlen < FRAME_PRE || seg_copy(g, pre, FRAME_PRE, at))
 		return -1;
 	int columnar = pre[0] == FRAME_COLUMNAR;
 	size_t need = (size_t)f->count * EV_ENT;
@@ -2286,7 +2384,7 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 	while (zs.avail_out && !ended) {
 		if (!zs.avail_in) {
 			size_t k = left < sizeof in ? (size_t)left : sizeof in;
-			if (!k || read_all(g->fd, in, k, at))
+			if (!k || seg_copy(g, in, k, at))
 				break;
 			at += k;
 			left -= k;
@@ -2431,7 +2529,7 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 		if (probed) {
 			int any = 0;
 			for (size_t f = 0; f < k.nf; f++) {
-				struct bloom_probe p = {.fd = b->seg->fd, .f = &k.fr[f]};
+				struct bloom_probe p = {.g = b->seg, .f = &k.fr[f]};
 				k.fr[f].may = ag_query_may_match(sc->q, probe, &p) || p.err;
 				any |= k.fr[f].may;
 			}
@@ -2471,7 +2569,7 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 			fr->may = (!probed || fr->may) &&
 			          (!c->maybe || bits_any(c->maybe, fr->first, fr->count));
 			if (fr->may && !sure && !probed) {
-				struct bloom_probe p = {.fd = b->seg->fd, .f = fr};
+				struct bloom_probe p = {.g = b->seg, .f = fr};
 				fr->may = ag_query_may_match(sc->q, probe, &p) || p.err;
 			}
 			any_frame |= fr->may;

@@ -70,6 +70,11 @@ struct ag_segment {
 	size_t nbl;
 	const uint8_t *id_bloom;
 	size_t id_bloom_len;
+	/* sealed: the .seg file mapped read-only, data_len bytes (searches read
+	 * blocks from it); NULL while open or if it could not be mapped (then
+	 * they pread). Set once, atomically, after data_len. */
+	const uint8_t *data;
+	size_t data_len;
 	/* open: the ids of its blocks and of its pending events */
 	struct ag_idset open_ids;
 	/* pending (unflushed) events */
@@ -95,8 +100,8 @@ struct ag_store_opts {
 struct ag_recent {
 	uint64_t seq;
 	int64_t time_ns;
-	char *line;
-	uint32_t len;
+	char *line; /* cap bytes, reused by the events that take the slot */
+	uint32_t len, cap;
 };
 
 struct ag_store {

@@ -5,6 +5,7 @@
  * disk, and a few searches with the blocks they read and skip.
  *
  *   sluice-store-bench DIR EVENTS [ZLIB-LEVEL]     (EVENTS 0: search DIR only)
+ *   sluice-store-bench DIR 0 QUERY [TIMES]         (one search, TIMES times: for perf)
  *
  * The events look like the shipper's (~285 bytes): RFC 3339 time, 32-hex id,
  * host, path, offset, service, level, a 7-word message from a 20-word
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
 	struct ag_store s;
 	struct ag_store_opts o;
 	ag_store_defaults(&o);
-	if (argc > 3)
+	if (argc > 3 && n)
 		o.level = atoi(argv[3]);
 	if (ag_store_open(&s, argv[1], &o))
 		return 1;
@@ -139,10 +140,20 @@ int main(int argc, char **argv)
 	printf("disk: %.1f bytes per event (blocks and indexes), %llu blocks\n",
 	       (double)s.disk_bytes / (double)(s.events ? s.events : 1),
 	       (unsigned long long)s.nblocks);
-	static const char *const qs[] = {"needlexyz",          "level:error service:svc3",
-	                                 "\"payment failed\"", "http.status>=500",
-	                                 "user.id:4242",       "*"};
-	for (size_t qi = 0; qi < sizeof qs / sizeof *qs; qi++) {
+	static const char *const all[] = {"needlexyz",          "level:error service:svc3",
+	                                  "\"payment failed\"", "http.status>=500",
+	                                  "user.id:4242",       "*"};
+	const char *one[64];
+	const char *const *qs = all;
+	size_t nq = sizeof all / sizeof *all;
+	if (!n && argc > 3) {
+		nq = argc > 4 ? (size_t)atoi(argv[4]) : 1;
+		nq = nq < 1 ? 1 : nq > 64 ? 64 : nq;
+		for (size_t i = 0; i < nq; i++)
+			one[i] = argv[3];
+		qs = one;
+	}
+	for (size_t qi = 0; qi < nq; qi++) {
 		char err[256];
 		struct ag_qnode *q = ag_query_parse(qs[qi], err, sizeof err);
 		for (int lim = 0; lim < 2; lim++) {
@@ -153,10 +164,11 @@ int main(int argc, char **argv)
 			double t0 = wall();
 			long c = ag_store_search(&s, &sc, lim ? 100 : 0, &h);
 			printf("search %-26s --limit %-3s %8ld hits %8.3f s, blocks read %6llu, "
-			       "skipped %6llu\n",
+			       "skipped %6llu, frames inflated only %llu\n",
 			       qs[qi], lim ? "100" : "0", c, wall() - t0,
 			       (unsigned long long)sc.blocks_read,
-			       (unsigned long long)sc.blocks_skipped);
+			       (unsigned long long)sc.blocks_skipped,
+			       (unsigned long long)sc.frames_skipped);
 			ag_hits_free(h, c > 0 ? (size_t)c : 0);
 		}
 		ag_query_free(q);

@@ -67,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long n = ag_frame_decode(data, size, NULL, &ext, 64 * size + (1 << 20), &out);
 	if (n >= 0)
 		check_layout(&out, n);
+	(void)ag_frame_escapes(data, size);
 	/* round trip: lines of the input, times from their first bytes */
 	ag_frame_enc_reset(&enc, &ext);
 	const char *p = (const char *)data, *end = p + size;
@@ -100,6 +101,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += len + (nl != NULL);
 	}
 	ag_frame_enc_finish(&enc, &payload);
+	/* without a backslash in the lines, no text of the encoding has one */
+	if (!memchr(data, '\\', size) &&
+	    ag_frame_escapes((const uint8_t *)payload.data, payload.len))
+		abort();
 	n = ag_frame_decode((const uint8_t *)payload.data, payload.len, ids, &ext, SIZE_MAX, &out);
 	if (n != (long)lines)
 		abort();

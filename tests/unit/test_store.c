@@ -303,6 +303,27 @@ Test(store, frames_without_a_word_are_not_decoded, .init = mkdir_tmp, .fini = rm
 	ag_store_close(&s);
 }
 
+Test(store, frames_with_escapes_are_judged_unless_u, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	o.block_size = 64 << 10;
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	/* stack traces (\n, \t) everywhere; one "zebra" written as \u007aebra */
+	for (int i = 0; i < 3000; i++)
+		cr_assert(add(&s, i, i == 1234 ? "\\u007aebra" : "plain\\n\\tat trace"));
+	cr_assert_eq(ag_store_flush(&s), 0);
+	uint64_t sk;
+	cr_assert_eq(count_skips(&s, "zebra", &sk), 1);
+	/* a prefix: the filters cannot tell, the encodings can ("\n\tat" holds
+	 * no word starting "ntat") */
+	cr_assert_eq(count_skips(&s, "ntat*", &sk), 0);
+	cr_assert_gt(sk, 2);
+	cr_assert_eq(count_skips(&s, "zeb*", &sk), 1);
+	cr_assert_gt(sk, 2); /* every frame but the one with \u */
+	ag_store_close(&s);
+}
+
 Test(store, torn_tail_is_cut, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct ag_store s;
