@@ -212,14 +212,22 @@ static void take(struct ag_ingest *in, const rd_kafka_message_t *m, struct batch
 		return;
 	}
 	unsigned idx = 0;
+	ag_store_batch_begin(in->store);
 	while (n) {
 		const char *e = memchr(p, '\n', n);
 		size_t len = e ? (size_t)(e - p) : n;
-		if (len && !(len == 1 && *p == '\r'))
+		if (len && !(len == 1 && *p == '\r')) {
 			take_one(in, m, p, len, idx++, b);
+			/* searches wait for a run: keep it short */
+			if (!(idx % 256)) {
+				ag_store_batch_end(in->store);
+				ag_store_batch_begin(in->store);
+			}
+		}
 		p += len + (e != NULL);
 		n -= len + (e != NULL);
 	}
+	ag_store_batch_end(in->store);
 }
 
 /* Flushes the store and commits the offsets consumed so far. Returns 0 or

@@ -1832,6 +1832,8 @@ fail:
 	return -1;
 }
 
+static void flush_buf_free(struct flush_buf *fb);
+
 void ag_store_close(struct ag_store *s)
 {
 	if (s->dir) {
@@ -1852,6 +1854,7 @@ void ag_store_close(struct ag_store *s)
 	free(s->dir);
 	ag_event_free(&s->add_ev);
 	libdeflate_free_compressor(s->zc);
+	flush_buf_free(s->fb);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
 }
@@ -1904,7 +1907,8 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
                         int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
                         const struct ag_event *ev)
 {
-	pthread_rwlock_wrlock(&s->lock);
+	if (!s->batch)
+		pthread_rwlock_wrlock(&s->lock);
 	struct ag_segment *g = open_segment_for(s, cls, day_of(time_ns));
 	col_event(cb_for(s, g, len), ev);
 	idset_add(&g->open_ids, id);
@@ -1946,6 +1950,19 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 	s->pending_bytes += len;
 	if (!s->pending_since_ms)
 		s->pending_since_ms = sl_mono_ms();
+	if (!s->batch)
+		pthread_rwlock_unlock(&s->lock);
+}
+
+void ag_store_batch_begin(struct ag_store *s)
+{
+	pthread_rwlock_wrlock(&s->lock);
+	s->batch = 1;
+}
+
+void ag_store_batch_end(struct ag_store *s)
+{
+	s->batch = 0;
 	pthread_rwlock_unlock(&s->lock);
 }
 
@@ -1986,6 +2003,21 @@ struct flush_buf {
 	struct colbuild cb;
 	struct ag_frame_enc enc;
 };
+
+static void flush_buf_free(struct flush_buf *fb)
+{
+	if (!fb)
+		return;
+	sl_buf_free(&fb->out);
+	sl_buf_free(&fb->raw);
+	sl_buf_free(&fb->cols);
+	sl_buf_free(&fb->frames);
+	sl_buf_free(&fb->table);
+	ag_frame_enc_free(&fb->enc);
+	free(fb->hs.v);
+	colbuild_free(&fb->cb);
+	free(fb);
+}
 
 /* Builds block bytes for pending events [a, b) of g into fb->out (header
  * and body: columns, frame table, frames of at most FRAME_RAW raw bytes,
@@ -2094,9 +2126,12 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 
 int ag_store_flush(struct ag_store *s)
 {
-	struct flush_buf *fb = sl_calloc(1, sizeof *fb);
+	if (!s->fb) {
+		s->fb = sl_calloc(1, sizeof *s->fb);
+		hset_add(&s->fb->hs, 1); /* allocate */
+	}
+	struct flush_buf *fb = s->fb;
 	int rc = -1;
-	hset_add(&fb->hs, 1); /* allocate */
 	for (size_t gi = 0; gi < s->nsegs; gi++) {
 		struct ag_segment *g = s->segs[gi];
 		if (!g->npe)
@@ -2162,15 +2197,6 @@ int ag_store_flush(struct ag_store *s)
 	}
 	rc = 0;
 out:
-	sl_buf_free(&fb->out);
-	sl_buf_free(&fb->raw);
-	sl_buf_free(&fb->cols);
-	sl_buf_free(&fb->frames);
-	sl_buf_free(&fb->table);
-	ag_frame_enc_free(&fb->enc);
-	free(fb->hs.v);
-	colbuild_free(&fb->cb);
-	free(fb);
 	return rc;
 }
 

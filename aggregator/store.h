@@ -27,6 +27,7 @@ struct ag_idset {
 };
 
 struct ag_segment;
+struct flush_buf;
 struct colbuild;
 
 /* One compressed block of a segment; immutable once published. */
@@ -108,6 +109,7 @@ struct ag_store {
 	char *dir;
 	struct ag_store_opts o;
 	pthread_rwlock_t lock;
+	int batch; /* writer: holds the write lock for ag_store_batch_begin */
 	struct ag_segment **segs;
 	size_t nsegs, cap_segs;
 	struct ag_block **blocks;
@@ -124,6 +126,7 @@ struct ag_store {
 	uint64_t blocks_read, blocks_skipped; /* added to atomically */
 	struct ag_event add_ev;               /* writer: ag_store_add parses into it */
 	struct libdeflate_compressor *zc;     /* writer: compresses frames */
+	struct flush_buf *fb;                 /* writer: ag_store_flush's scratch */
 };
 
 /* Fills o with the defaults. */
@@ -153,6 +156,11 @@ void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t 
 void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, size_t len,
                         int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
                         const struct ag_event *ev);
+/* Around a run of ag_store_add calls (the events of one Kafka message):
+ * the write lock is taken once for all of them instead of once each, so
+ * readers wait for the run. Writer thread only; no flush inside. */
+void ag_store_batch_begin(struct ag_store *s);
+void ag_store_batch_end(struct ag_store *s);
 /* Writes every pending event into blocks, fsyncs them and publishes them to
  * readers; seals segments that are full or idle. Returns 0, or -1 (the
  * pending events are then kept). Writer thread only. */
