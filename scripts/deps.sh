@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
 	build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
-	librdkafka-dev libyajl-dev libxxhash-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev libssl-dev
+	librdkafka-dev libyajl-dev libxxhash-dev zlib1g-dev libdeflate-dev libssl-dev
 	libcriterion-dev libyaml-dev libpcre2-dev libevent-dev
 	openssl curl python3 jq yajl-tools
 	default-jre-headless maven

@@ -14,8 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <yajl/yajl_tree.h>
+
+#include "http.h"
 
 /* Error and count bodies are small; keep at most this much of them. */
 #define SL_CLI_BODY_MAX (64 * 1024)
@@ -23,7 +24,7 @@
 #define SL_CLI_SERVICE_WIDTH 16
 /* Nested objects deeper than this are printed as JSON, not flattened. */
 #define SL_CLI_MAX_DEPTH       8
-#define SL_CLI_CONNECT_TIMEOUT 10L
+#define SL_CLI_CONNECT_TIMEOUT 10
 
 #define SL_CLI_RESET "\033[0m"
 #define SL_CLI_DIM   "\033[2m"
@@ -885,11 +886,10 @@ fail:
 /* ------------------------------------------------------------------ */
 
 struct xfer {
-	CURL *curl;
 	enum sl_cli_cmd cmd;
 	enum sl_cli_output mode;
 	int tty, color;
-	long status; /* HTTP status, 0 until the first body bytes arrive */
+	long status; /* HTTP status, 0 until the answer's head has come */
 	/* Partial line (search) or body (count, errors); freed by sl_cli_run(). */
 	char *buf;
 	size_t len, cap;
@@ -1012,26 +1012,31 @@ static int status_ok(long status)
 	return status >= 200 && status < 300;
 }
 
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
+static int status_cb(void *userdata, long status)
+{
+	((struct xfer *)userdata)->status = status;
+	return 0;
+}
+
+/* The answer's body as it comes: nonzero stops the transfer. */
+static int body_cb(void *userdata, const char *data, size_t n)
 {
 	struct xfer *x = userdata;
-	size_t n = size * nmemb, keep;
+	size_t keep;
 
-	if (x->status == 0)
-		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &x->status);
 	if (!status_ok(x->status) || x->cmd == SL_CLI_CMD_COUNT) {
 		keep = x->len < SL_CLI_BODY_MAX ? SL_CLI_BODY_MAX - x->len : 0;
 		if (keep > n)
 			keep = n;
-		return buf_append(x, data, keep) < 0 ? 0 : n;
+		return buf_append(x, data, keep) < 0;
 	}
 	if (feed_lines(x, data, n) < 0)
-		return 0;
+		return 1;
 	if (x->cmd == SL_CLI_CMD_TAIL && fflush(stdout) != 0) {
 		x->out_errno = errno ? errno : EIO;
-		return 0;
+		return 1;
 	}
-	return n;
+	return 0;
 }
 
 /*
@@ -1039,10 +1044,9 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
  * URL-encoded. Returns a malloc'd string the caller frees, or NULL when
  * out of memory.
  */
-static char *build_url(CURL *curl, const struct sl_cli_opts *o)
+static char *build_url(const struct sl_cli_opts *o)
 {
 	const char *names[10], *values[10];
-	char *esc[10] = {NULL};
 	char limit[32], context[32], top[32];
 	const char *path = o->cmd == SL_CLI_CMD_SEARCH ? "/api/v1/search"
 	                   : o->cmd == SL_CLI_CMD_TAIL ? "/api/v1/tail"
@@ -1091,23 +1095,18 @@ static char *build_url(CURL *curl, const struct sl_cli_opts *o)
 	}
 
 	total = slen + strlen(path) + 1;
-	for (k = 0; k < n; k++) {
-		esc[k] = curl_easy_escape(curl, values[k], 0);
-		if (!esc[k])
-			goto fail;
-		total += 1 + strlen(names[k]) + 1 + strlen(esc[k]);
-	}
+	for (k = 0; k < n; k++)
+		total += 1 + strlen(names[k]) + 1 + 3 * strlen(values[k]);
 	url = malloc(total);
 	if (!url)
-		goto fail;
+		return NULL;
 	memcpy(url, o->server, slen);
 	p = url + slen;
 	p += sprintf(p, "%s", path);
-	for (k = 0; k < n; k++)
-		p += sprintf(p, "%c%s=%s", k ? '&' : '?', names[k], esc[k]);
-fail:
-	for (k = 0; k < n; k++)
-		curl_free(esc[k]);
+	for (k = 0; k < n; k++) {
+		p += sprintf(p, "%c%s=", k ? '&' : '?', names[k]);
+		p += sl_http_escape(values[k], p);
+	}
 	return url;
 }
 
@@ -1245,23 +1244,18 @@ static int output_failed(int err)
 	return SL_CLI_EXIT_ERROR;
 }
 
-/*
- * Allocates the curl handle, URL, header list and x.buf; all are freed
- * here before returning.
- */
+/* Allocates the URL and x.buf; both are freed here before returning. */
 int sl_cli_run(const struct sl_cli_opts *o)
 {
-	char curl_err[CURL_ERROR_SIZE];
-	struct curl_slist *headers = NULL, *h;
+	char err[512];
 	struct xfer x;
-	char *url = NULL, *auth = NULL;
+	char *url = NULL;
 	const char *term = getenv("TERM");
-	CURLcode cc;
+	enum sl_http_rc hr;
 	int rc = SL_CLI_EXIT_ERROR;
 	size_t n;
 
 	memset(&x, 0, sizeof(x));
-	curl_err[0] = '\0';
 	x.cmd = o->cmd;
 	x.mode = o->output;
 	x.context = o->cmd == SL_CLI_CMD_SEARCH && o->context >= 0;
@@ -1272,49 +1266,19 @@ int sl_cli_run(const struct sl_cli_opts *o)
 		x.mode = o->cmd == SL_CLI_CMD_COUNT ? SL_CLI_OUT_TEXT
 		                                    : (x.tty ? SL_CLI_OUT_TABLE : SL_CLI_OUT_JSON);
 
-	x.curl = curl_easy_init();
-	if (!x.curl) {
-		fputs("sluice: cannot initialise libcurl\n", stderr);
-		goto fail;
-	}
-	url = build_url(x.curl, o);
+	url = build_url(o);
 	if (!url) {
 		rc = out_of_memory();
 		goto fail;
 	}
-	if (o->token) {
-		n = strlen(o->token) + sizeof("Authorization: Bearer ");
-		auth = malloc(n);
-		if (!auth) {
-			rc = out_of_memory();
-			goto fail;
-		}
-		snprintf(auth, n, "Authorization: Bearer %s", o->token);
-		h = curl_slist_append(headers, auth);
-		if (!h) {
-			rc = out_of_memory();
-			goto fail;
-		}
-		headers = h;
-	}
-
-	curl_easy_setopt(x.curl, CURLOPT_URL, url);
-	curl_easy_setopt(x.curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "sluice/" SLUICE_VERSION);
-	curl_easy_setopt(x.curl, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT, SL_CLI_CONNECT_TIMEOUT);
-	curl_easy_setopt(x.curl, CURLOPT_ACCEPT_ENCODING, "");
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(x.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-	if (headers)
-		curl_easy_setopt(x.curl, CURLOPT_HTTPHEADER, headers);
-	if (o->cacert)
-		curl_easy_setopt(x.curl, CURLOPT_CAINFO, o->cacert);
-
-	cc = curl_easy_perform(x.curl);
+	struct sl_http_get g = {.url = url,
+	                        .token = o->token,
+	                        .cacert = o->cacert,
+	                        .connect_timeout = SL_CLI_CONNECT_TIMEOUT,
+	                        .status = status_cb,
+	                        .body = body_cb,
+	                        .ud = &x};
+	hr = sl_http_do(&g, err, sizeof err);
 	if (x.out_errno) {
 		rc = output_failed(x.out_errno);
 		goto fail;
@@ -1323,14 +1287,12 @@ int sl_cli_run(const struct sl_cli_opts *o)
 		rc = out_of_memory();
 		goto fail;
 	}
-	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &x.status);
-	if (cc != CURLE_OK) {
-		if (x.status == 0)
-			fprintf(stderr, "sluice: cannot reach %s: %s\n", o->server,
-			        curl_err[0] ? curl_err : curl_easy_strerror(cc));
+	if (hr == SL_HTTP_UNREACHABLE || hr == SL_HTTP_BROKEN) {
+		if (hr == SL_HTTP_UNREACHABLE)
+			fprintf(stderr, "sluice: cannot reach %s: %s\n", o->server, err);
 		else
 			fprintf(stderr, "sluice: reading the answer from %s failed: %s\n",
-			        o->server, curl_err[0] ? curl_err : curl_easy_strerror(cc));
+			        o->server, err);
 		rc = SL_CLI_EXIT_USAGE;
 		goto fail;
 	}
@@ -1358,10 +1320,6 @@ int sl_cli_run(const struct sl_cli_opts *o)
 	}
 	rc = SL_CLI_EXIT_OK;
 fail:
-	curl_slist_free_all(headers);
-	if (x.curl)
-		curl_easy_cleanup(x.curl);
-	free(auth);
 	free(url);
 	free(x.buf);
 	return rc;

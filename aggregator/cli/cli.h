@@ -70,7 +70,6 @@ void sl_cli_opts_free(struct sl_cli_opts *o);
 /*
  * Runs the parsed command against the server and writes its output to
  * stdout; errors go to stderr. Returns the process exit code.
- * Needs curl_global_init() to have been called.
  */
 int sl_cli_run(const struct sl_cli_opts *o);
 

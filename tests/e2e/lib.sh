@@ -112,3 +112,16 @@ setup_pipeline() {
 	LOG_GLOB="$T/logs/*.log"
 	new_topic "$TOPIC"
 }
+
+# need_nginx: sets NGINX to Debian's nginx, installing it as root if missing
+need_nginx() {
+	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+	[[ -x $NGINX ]] && return 0
+	if [[ $(id -u) == 0 ]]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >"$T/apt.log" 2>&1 ||
+			fail "apt-get install nginx failed"
+		NGINX=/usr/sbin/nginx
+	else
+		fail "nginx is not installed (scripts/deps.sh installs it)"
+	fi
+}

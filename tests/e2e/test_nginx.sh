@@ -8,16 +8,7 @@
 # string given as the parser's log_format option.
 source "$(dirname "$0")/lib.sh"
 
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-if [[ ! -x $NGINX ]]; then
-	if [[ $(id -u) == 0 ]]; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >"$T/apt.log" 2>&1 ||
-			fail "apt-get install nginx failed"
-		NGINX=/usr/sbin/nginx
-	else
-		fail "nginx is not installed (scripts/deps.sh installs it)"
-	fi
-fi
+need_nginx
 
 N=$T/nginx
 mkdir -p "$N/html" "$N/tmp" "$N/logs"

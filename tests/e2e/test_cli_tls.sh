@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The CLI over https: a real nginx terminates TLS in front of the
+# aggregator's API (a throwaway CA made with openssl). The CLI trusts the
+# server with --cacert, checks the name or address it was given against the
+# certificate, and refuses a server it cannot trust with a clear error.
+source "$(dirname "$0")/lib.sh"
+need_nginx
+setup_pipeline
+start_aggregator
+printf '%s\n' 'INFO over tls one' 'WARN over tls two' '{"level":"error","msg":"over tls three"}' \
+	>"$T/logs/app.log"
+start_shipper
+wait_count '*' 3 60
+
+# a CA, a certificate for 127.0.0.1 and localhost, one for another name
+C=$T/certs
+mkdir -p "$C"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=sluice-test-ca \
+	-keyout "$C/ca.key" -out "$C/ca.crt" >"$T/openssl.log" 2>&1
+cert() { # NAME SAN
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$C/$1.key" -out "$C/$1.csr" \
+		>>"$T/openssl.log" 2>&1
+	printf 'subjectAltName=%s\n' "$2" >"$C/$1.ext"
+	openssl x509 -req -in "$C/$1.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial \
+		-days 2 -extfile "$C/$1.ext" -out "$C/$1.crt" >>"$T/openssl.log" 2>&1
+}
+cert server "IP:127.0.0.1,DNS:localhost"
+cert other "DNS:other.example"
+
+N=$T/nginx
+mkdir -p "$N/tmp" "$N/logs"
+PORT=$(free_port)
+OTHER=$(free_port)
+USER_LINE=""
+[[ $(id -u) == 0 ]] && USER_LINE="user nobody nogroup;"
+chmod 711 "$T"
+chmod -R a+rX "$C"
+cat >"$N/nginx.conf" <<CONF
+$USER_LINE
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $N/logs/error.log info;
+events { worker_connections 64; }
+http {
+  access_log $N/logs/access.log;
+  client_body_temp_path $N/tmp/body;
+  proxy_temp_path $N/tmp/proxy;
+  fastcgi_temp_path $N/tmp/fastcgi;
+  uwsgi_temp_path $N/tmp/uwsgi;
+  scgi_temp_path $N/tmp/scgi;
+  server {
+    listen 127.0.0.1:$PORT ssl;
+    ssl_certificate $C/server.crt;
+    ssl_certificate_key $C/server.key;
+    location / { proxy_pass http://127.0.0.1:$API_PORT; proxy_buffering off; }
+  }
+  server {
+    listen 127.0.0.1:$OTHER ssl;
+    ssl_certificate $C/other.crt;
+    ssl_certificate_key $C/other.key;
+    location / { proxy_pass http://127.0.0.1:$API_PORT; }
+  }
+}
+CONF
+"$NGINX" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' >"$T/nginx.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do
+	curl -s -o /dev/null --cacert "$C/ca.crt" "https://127.0.0.1:$PORT/healthz" && break
+	sleep 0.1
+done
+
+https() { "$CLI" --server "https://$1" --cacert "$C/ca.crt" "${@:2}"; }
+[[ $(https "127.0.0.1:$PORT" count '*') == 3 ]] || fail "count over https"
+[[ $(https "localhost:$PORT" count 'level:error') == 1 ]] || fail "count over https, by name"
+[[ $(https "127.0.0.1:$PORT/" search '*' --limit 0 --output json | wc -l) == 3 ]] ||
+	fail "search over https"
+[[ $(https "127.0.0.1:$PORT" search tls --output raw | sort | head -1) == "INFO over tls one" ]] ||
+	fail "search over https: raw"
+[[ $(SLUICE_CACERT=$C/ca.crt "$CLI" --server "https://127.0.0.1:$PORT" count two) == 1 ]] ||
+	fail "SLUICE_CACERT"
+rc=0
+out=$("$CLI" --server "https://127.0.0.1:$PORT" count '*' 2>&1) || rc=$?
+((rc == 2)) || fail "untrusted CA: exit $rc: $out"
+[[ $out == "sluice: cannot reach https://127.0.0.1:$PORT: TLS: the certificate of 127.0.0.1 is not trusted: "* ]] ||
+	fail "untrusted CA message: $out"
+rc=0
+out=$(https "127.0.0.1:$OTHER" count '*' 2>&1) || rc=$?
+((rc == 2)) || fail "wrong name: exit $rc: $out"
+[[ $out == *"is not trusted: IP address mismatch" ]] || fail "wrong name message: $out"
+rc=0
+out=$(https "127.0.0.1:$API_PORT" count '*' 2>&1) || rc=$?
+((rc == 2)) || fail "https to a plain server: exit $rc: $out"
+[[ $out == "sluice: cannot reach https://127.0.0.1:$API_PORT: TLS handshake with 127.0.0.1 failed"* ]] ||
+	fail "https to a plain server message: $out"
+echo ok
