@@ -34,6 +34,10 @@
 
 #define BLK_MAGIC  0x32424c53u /* "SLB2": with a column section */
 #define BLK_MAGIC1 0x31424c53u /* "SLB1": read, never written */
+/* block flags (header 56..60, index entry 52..56): the keys of each frame's
+ * filter are salted by frame (frame_salt), so frames that hold nearly the
+ * same keys do not share their false positives */
+#define BLK_SALTED 1u
 #define IDX_MAGIC  0x33584c53u /* "SLX3": the ids are the blocks' */
 #define IDX_MAGIC2                                                                                 \
 	0x32584c53u                /* "SLX2": sorted ids; still written for a                      \
@@ -176,7 +180,7 @@ static int id_cmp(const uint8_t *a, const uint64_t id[2])
 	return 0;
 }
 
-static int seg_copy(const struct ag_segment *g, void *p, size_t n, uint64_t off);
+static int read_all(int fd, void *p, size_t n, uint64_t off);
 
 /* The id of event pos of sealed segment g (from its block's id section)
  * into out. Returns 0 or -1. */
@@ -192,7 +196,7 @@ static int seg_id_at(const struct ag_segment *g, uint64_t pos, uint8_t out[16])
 	}
 	if (!g->nbl || pos < g->bl_first[lo] || pos >= g->bl_first[lo + 1])
 		return -1;
-	return seg_copy(g, out, 16, g->bl_off[lo] + BLK_HDR + 16 * (pos - g->bl_first[lo]));
+	return read_all(g->fd, out, 16, g->bl_off[lo] + BLK_HDR + 16 * (pos - g->bl_first[lo]));
 }
 
 static uint64_t get_w(const uint8_t *p, unsigned w)
@@ -288,41 +292,6 @@ static int read_all(int fd, void *p, size_t n, uint64_t off)
 		off += (uint64_t)r;
 	}
 	return 0;
-}
-
-/* n bytes at off of segment g: in its mapping when it is sealed and mapped,
- * else read into buf (room for n). Returns them, or NULL on a read error
- * or a range past the mapping's end. */
-static const uint8_t *seg_bytes(const struct ag_segment *g, void *buf, size_t n, uint64_t off)
-{
-	const uint8_t *d = __atomic_load_n(&g->data, __ATOMIC_ACQUIRE);
-	if (d)
-		return off <= g->data_len && n <= g->data_len - off ? d + off : NULL;
-	return read_all(g->fd, buf, n, off) ? NULL : buf;
-}
-
-/* Copies n bytes at off of segment g into p. Returns 0 or -1. */
-static int seg_copy(const struct ag_segment *g, void *p, size_t n, uint64_t off)
-{
-	const uint8_t *b = seg_bytes(g, p, n, off);
-	if (b && b != p)
-		memcpy(p, b, n);
-	return b ? 0 : -1;
-}
-
-/* Maps sealed segment g's first g->size bytes for searches (seg_bytes). A
- * segment that cannot be mapped is read with pread. */
-static void seg_map_data(struct ag_segment *g)
-{
-	if (g->data || !g->size || g->size > SIZE_MAX)
-		return;
-	void *m = mmap(NULL, (size_t)g->size, PROT_READ, MAP_SHARED, g->fd, 0);
-	if (m == MAP_FAILED) {
-		sl_warn("%s: cannot map (%s); reading it with pread", g->path, strerror(errno));
-		return;
-	}
-	g->data_len = (size_t)g->size;
-	__atomic_store_n(&g->data, (const uint8_t *)m, __ATOMIC_RELEASE);
 }
 
 static int fsync_dir(const char *dir)
@@ -815,7 +784,7 @@ static int block_columns(const struct ag_block *b, struct colread *cr)
 	sl_buf_reset(&cr->sec);
 	uint8_t *sp = (uint8_t *)sl_buf_reserve(&cr->sec, (size_t)b->col_len + 1);
 	if (b->col_raw > b->col_len ||
-	    seg_copy(b->seg, sp, b->col_len, b->off + BLK_HDR + b->bloom_len))
+	    read_all(b->seg->fd, sp, b->col_len, b->off + BLK_HDR + b->bloom_len))
 		return -1;
 	sp[b->col_len] = 0; /* for unpacking codes two bytes at a time */
 	cr->streams = sp + b->col_raw;
@@ -997,8 +966,6 @@ static void seg_free(struct ag_segment *g)
 		close(g->fd);
 	if (g->map)
 		munmap(g->map, g->map_len);
-	if (g->data)
-		munmap((void *)g->data, g->data_len);
 	idset_free(&g->open_ids);
 	free(g->bl_first);
 	free(g->bl_off);
@@ -1023,6 +990,20 @@ static void hdr_decode(const uint8_t *h, struct ag_block *b)
 	b->tmax = (int64_t)sl_get64(h + 40);
 	b->col_raw = sl_get32(h + 48);
 	b->nframes = sl_get32(h + 52);
+	b->flags = sl_get32(h + 56);
+}
+
+/* What the keys of frame i of a block whose oldest event is at tmin are
+ * XORed with in its filter (BLK_SALTED). Without it a word a filter
+ * wrongly lets through is let through by most frames of the store, whose
+ * filters hold mostly the same keys at the same places: a needle measured
+ * 3.8% of frames instead of ~1%. */
+static uint64_t frame_salt(int64_t tmin, size_t i)
+{
+	uint64_t x = (uint64_t)tmin * 0x9E3779B97F4A7C15ULL + (i + 1) * 0xC2B2AE3D27D4EB4FULL;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
 }
 
 /* Bytes of a block's body: filter, columns, events. */
@@ -1220,6 +1201,7 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g)
 		sl_put32(p + 40, b->col_len);
 		sl_put32(p + 44, b->col_raw);
 		sl_put32(p + 48, b->nframes);
+		sl_put32(p + 52, b->flags);
 		p += IDX_ENT;
 	}
 	uint8_t *bloom = buf + IDX_HDR + nb * IDX_ENT + nids * w;
@@ -1335,12 +1317,12 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		    .col_len = sl_get32(e + 40),
 		    .col_raw = sl_get32(e + 44),
 		    .nframes = ent == IDX_ENT ? sl_get32(e + 48) : 0,
+		    .flags = ent == IDX_ENT ? sl_get32(e + 52) : 0,
 		};
 		block_add(s, g, &b);
 		g->size = b.off + BLK_HDR + body_len(&b);
 	}
 	seg_block_table(s, g);
-	seg_map_data(g);
 	return 0;
 bad:
 	sl_warn("%s: damaged index; rebuilding it from the segment", path);
@@ -1355,7 +1337,8 @@ bad:
 struct frame {
 	uint32_t first, count; /* its events: first .. first + count - 1 of the block */
 	uint32_t raw_len, zlen, bloom_len;
-	uint64_t off; /* of its filter; the zlib stream follows */
+	uint64_t off;  /* of its filter; the zlib stream follows */
+	uint64_t salt; /* of its filter's keys (0: none) */
 	const struct ag_block *blk;
 	int may; /* scan: its filter lets the query match */
 };
@@ -1383,7 +1366,7 @@ static long block_frames(const struct ag_block *b, struct frame **fr, size_t *ca
 	         end = b->off + BLK_HDR + body_len(b);
 	long rc = -1;
 	if ((b->bloom_len && !has_ids(b)) || at + nf * FRAME_ENT > end ||
-	    seg_copy(b->seg, t, nf * FRAME_ENT, at))
+	    read_all(b->seg->fd, t, nf * FRAME_ENT, at))
 		goto out;
 	uint64_t off = at + nf * FRAME_ENT;
 	uint32_t first = 0;
@@ -1396,6 +1379,7 @@ static long block_frames(const struct ag_block *b, struct frame **fr, size_t *ca
 		                    .zlen = sl_get32(e + 8),
 		                    .bloom_len = sl_get32(e + 12),
 		                    .off = off,
+		                    .salt = b->flags & BLK_SALTED ? frame_salt(b->tmin, i) : 0,
 		                    .blk = b};
 		off += (uint64_t)f->bloom_len + f->zlen;
 		if (f->count > b->count - first || off > end)
@@ -1480,9 +1464,8 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 {
 	sl_buf_reset(z);
 	sl_buf_reset(raw);
-	const char *zp;
-	if (!f->zlen || !(zp = (const char *)seg_bytes(g, sl_buf_reserve(z, f->zlen), f->zlen,
-	                                               f->off + f->bloom_len)))
+	char *zp = sl_buf_reserve(z, f->zlen);
+	if (!f->zlen || read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
 		return -1;
 	if (zp[0] != FRAME_COLUMNAR) {
 		char *rp = sl_buf_reserve(raw, f->raw_len);
@@ -1504,7 +1487,7 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	sl_buf_commit(raw, el);
 	if (f->blk && frame_lacks(pf, (const uint8_t *)raw->data, raw->len, cr, f->blk))
 		return 1;
-	if (il && seg_copy(g, ep + el, il, f->blk->off + BLK_HDR + 16ull * f->first))
+	if (il && read_all(g->fd, ep + el, il, f->blk->off + BLK_HDR + 16ull * f->first))
 		return -1;
 	/* decode into z, then give the decoded bytes to raw */
 	struct cr_ext x = {cr, f->blk};
@@ -1698,7 +1681,6 @@ static int seg_seal(struct ag_store *s, struct ag_segment *g)
 	if (seg_write_index(s, g))
 		return -1;
 	g->sealed = 1;
-	seg_map_data(g);
 	idset_free(&g->open_ids);
 	sl_debug("%s: sealed (%llu events)", g->path, (unsigned long long)g->nevents);
 	return 0;
@@ -2032,6 +2014,12 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 	size_t n = b - a, nf = 0;
 	uint64_t raw_total = 0;
 	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
+	for (size_t i = a; i < b; i++) { /* the frames' salts take tmin */
+		if (g->pe[i].time_ns < tmin)
+			tmin = g->pe[i].time_ns;
+		if (g->pe[i].time_ns > tmax)
+			tmax = g->pe[i].time_ns;
+	}
 	if (!cb || cb->nev != n) {
 		colbuild_reset(&fb->cb);
 		for (size_t i = a; i < b; i++) {
@@ -2059,10 +2047,6 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 			const struct ag_pending *p = &g->pe[i];
 			ag_frame_enc_add(&fb->enc, p->time_ns, p->id, g->pend.data + p->off,
 			                 p->len);
-			if (p->time_ns < tmin)
-				tmin = p->time_ns;
-			if (p->time_ns > tmax)
-				tmax = p->time_ns;
 			for (uint32_t k = 0; k < p->nkeys; k++)
 				hset_add(hs, g->keys[p->key0 + k]);
 		}
@@ -2076,9 +2060,10 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		size_t zl = libdeflate_zlib_compress_bound(s->zc, raw->len);
 		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + FRAME_PRE + zl);
 		memset(o, 0, blen);
+		uint64_t salt = frame_salt(tmin, nf);
 		for (size_t i = 0; i < hs->cap; i++)
 			if (hs->v[i])
-				ag_bloom_add(o, blen, hs->v[i]);
+				ag_bloom_add(o, blen, hs->v[i] ^ salt);
 		/* the columnar encoding (frame.h), then the zlib format, written by
 		 * libdeflate: faster than zlib and about a tenth smaller at the
 		 * same level */
@@ -2120,6 +2105,7 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 	sl_put64(o + 40, (uint64_t)tmax);
 	sl_put32(o + 48, col_dir);
 	sl_put32(o + 52, (uint32_t)nf);
+	sl_put32(o + 56, BLK_SALTED);
 	sl_put32(o + 4, crc(o + 8, BLK_HDR - 8));
 	sl_buf_commit(out, BLK_HDR + il + cl + zl);
 }
@@ -2287,16 +2273,16 @@ struct bloom_probe {
 	int err;
 };
 
-/* Tests one key against a frame's filter: one 64-byte block of it. */
+/* Tests one key against a frame's filter with one 64-byte read. */
 static int probe(void *ud, uint64_t h)
 {
 	struct bloom_probe *p = ud;
-	uint8_t buf[AG_BLOOM_BLOCK];
+	uint8_t blk[AG_BLOOM_BLOCK];
 	if (!p->f->bloom_len)
 		return 1;
+	h ^= p->f->salt;
 	size_t at = ag_bloom_block_of(p->f->bloom_len, h);
-	const uint8_t *blk = seg_bytes(p->g, buf, sizeof buf, p->f->off + at);
-	if (!blk) {
+	if (read_all(p->g->fd, blk, sizeof blk, p->f->off + at)) {
 		p->err = 1;
 		return 1;
 	}
@@ -2387,7 +2373,7 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 {
 	uint8_t pre[FRAME_PRE];
 	uint64_t at = f->off + f->bloom_len, left = f->zlen;
-	if (f->zlen < FRAME_PRE || seg_copy(g, pre, FRAME_PRE, at))
+	if (f->zlen < FRAME_PRE || read_all(g->fd, pre, FRAME_PRE, at))
 		return -1;
 	int columnar = pre[0] == FRAME_COLUMNAR;
 	size_t need = (size_t)f->count * EV_ENT;
@@ -2410,7 +2396,7 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 	while (zs.avail_out && !ended) {
 		if (!zs.avail_in) {
 			size_t k = left < sizeof in ? (size_t)left : sizeof in;
-			if (!k || seg_copy(g, in, k, at))
+			if (!k || read_all(g->fd, in, k, at))
 				break;
 			at += k;
 			left -= k;

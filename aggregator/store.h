@@ -37,6 +37,7 @@ struct ag_block {
 	uint32_t count, raw_len, zlen, bloom_len;
 	uint32_t col_len, col_raw; /* the column section and its directory; 0: none */
 	uint32_t nframes;          /* 0: one frame, the first format's body */
+	uint32_t flags;            /* BLK_* of store.c */
 	int64_t tmin, tmax;
 };
 
@@ -71,11 +72,6 @@ struct ag_segment {
 	size_t nbl;
 	const uint8_t *id_bloom;
 	size_t id_bloom_len;
-	/* sealed: the .seg file mapped read-only, data_len bytes (searches read
-	 * blocks from it); NULL while open or if it could not be mapped (then
-	 * they pread). Set once, atomically, after data_len. */
-	const uint8_t *data;
-	size_t data_len;
 	/* open: the ids of its blocks and of its pending events */
 	struct ag_idset open_ids;
 	/* pending (unflushed) events */

@@ -324,6 +324,40 @@ Test(store, frames_with_escapes_are_judged_unless_u, .init = mkdir_tmp, .fini = 
 	ag_store_close(&s);
 }
 
+Test(store, frames_do_not_share_false_positives, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	o.block_size = 16 << 10; /* ~70 events a frame */
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	/* frames that hold mostly the same words: 20 of a vocabulary of 300 */
+	char msg[256];
+	for (int i = 0; i < 12000; i++) {
+		size_t n = 0;
+		for (int j = 0; j < 20; j++)
+			n += (size_t)snprintf(msg + n, sizeof msg - n, "%sw%d", j ? " " : "",
+			                      (i * 7 + j * 13) % 300);
+		cr_assert(add(&s, i, msg));
+	}
+	cr_assert_eq(ag_store_flush(&s), 0);
+	uint64_t frames = s.nblocks, sk, worst = 0, total = 0;
+	cr_assert_gt(frames, 100);
+	/* words no event has: each frame's filter lets one through with its own
+	 * ~1% chance, not all frames at once */
+	for (int w = 0; w < 300; w++) {
+		char q[32];
+		snprintf(q, sizeof q, "absent%d", w);
+		cr_assert_eq(count_skips(&s, q, &sk), 0);
+		total += sk;
+		worst = sk > worst ? sk : worst;
+	}
+	cr_assert_lt(worst, frames / 8, "a word passed %llu of %llu filters",
+	             (unsigned long long)worst, (unsigned long long)frames);
+	cr_assert_lt(total, 300 * frames / 25, "%llu false positives in %llu probes",
+	             (unsigned long long)total, (unsigned long long)(300 * frames));
+	ag_store_close(&s);
+}
+
 Test(store, torn_tail_is_cut, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct ag_store s;
