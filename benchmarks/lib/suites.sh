@@ -117,9 +117,11 @@ suite_shipper() {
 			topic=bench-$out-$n-$r-$$
 			[[ $out == kafka ]] && new_topic "$topic"
 			if sluice_ship shipper "$c" sluice "$out" "$glob" $n "$topic" json && [[ $out == kafka ]]; then
+				# messages, not events: sluice puts a batch of a file's events in
+				# one message (the ingest suite checks every event arrives)
 				local got
 				got=$(topic_count "$topic")
-				[[ $got == "$JSON_LINES" ]] || note "WARNING: $topic holds $got events, want $JSON_LINES"
+				((got > 0)) || note "WARNING: $topic is empty"
 				[[ $n == 1 ]] && INGEST_TOPIC=$topic
 			fi
 			[[ $out == kafka ]] || continue
