@@ -125,3 +125,29 @@ need_nginx() {
 		fail "nginx is not installed (scripts/deps.sh installs it)"
 	fi
 }
+
+# nginx_start DIR HTTP: writes DIR/nginx.conf (a foreground nginx whose pid,
+# logs and temp files stay in DIR, as nobody when root) with HTTP inside its
+# http block, and starts it, recorded for cleanup
+nginx_start() {
+	local n=$1 user=""
+	[[ $(id -u) == 0 ]] && user="user nobody nogroup;"
+	mkdir -p "$n/tmp" "$n/logs"
+	cat >"$n/nginx.conf" <<CONF
+$user
+worker_processes 1;
+pid $n/nginx.pid;
+error_log $n/logs/error.log info;
+events { worker_connections 64; }
+http {
+  client_body_temp_path $n/tmp/body;
+  proxy_temp_path $n/tmp/proxy;
+  fastcgi_temp_path $n/tmp/fastcgi;
+  uwsgi_temp_path $n/tmp/uwsgi;
+  scgi_temp_path $n/tmp/scgi;
+$2
+}
+CONF
+	"$NGINX" -p "$n" -c "$n/nginx.conf" -g 'daemon off;' >"$T/nginx.log" 2>&1 &
+	PIDS+=($!)
+}

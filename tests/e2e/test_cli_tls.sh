@@ -28,26 +28,12 @@ cert server "IP:127.0.0.1,DNS:localhost"
 cert other "DNS:other.example"
 
 N=$T/nginx
-mkdir -p "$N/tmp" "$N/logs"
 PORT=$(free_port)
 OTHER=$(free_port)
-USER_LINE=""
-[[ $(id -u) == 0 ]] && USER_LINE="user nobody nogroup;"
 chmod 711 "$T"
 chmod -R a+rX "$C"
-cat >"$N/nginx.conf" <<CONF
-$USER_LINE
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/logs/error.log info;
-events { worker_connections 64; }
-http {
+nginx_start "$N" "
   access_log $N/logs/access.log;
-  client_body_temp_path $N/tmp/body;
-  proxy_temp_path $N/tmp/proxy;
-  fastcgi_temp_path $N/tmp/fastcgi;
-  uwsgi_temp_path $N/tmp/uwsgi;
-  scgi_temp_path $N/tmp/scgi;
   server {
     listen 127.0.0.1:$PORT ssl;
     ssl_certificate $C/server.crt;
@@ -59,11 +45,7 @@ http {
     ssl_certificate $C/other.crt;
     ssl_certificate_key $C/other.key;
     location / { proxy_pass http://127.0.0.1:$API_PORT; }
-  }
-}
-CONF
-"$NGINX" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' >"$T/nginx.log" 2>&1 &
-PIDS+=($!)
+  }"
 for _ in $(seq 50); do
 	curl -s -o /dev/null --cacert "$C/ca.crt" "https://127.0.0.1:$PORT/healthz" && break
 	sleep 0.1

@@ -21,35 +21,22 @@ DEAD=$(free_port) # nothing listens there: the proxy gets "connection refused"
 FMT='$remote_addr $host [$time_iso8601] "$request_method $request_uri $server_protocol" $status '
 FMT+='$body_bytes_sent $request_length $request_time "$http_user_agent" "$http_referer" '
 FMT+='$upstream_addr $upstream_response_time $connection $msec rid=$request_id'
-USER_LINE=""
-[[ $(id -u) == 0 ]] && USER_LINE="user nobody nogroup;"
-cat >"$N/nginx.conf" <<CONF
-$USER_LINE
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/logs/error.log info;
-events { worker_connections 64; }
-http {
+HTTP=$(
+	cat <<CONF
   log_format timed '\$remote_addr - \$remote_user [\$time_local] "\$request" '
                    '\$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" '
                    '\$request_time urt=\$upstream_response_time';
   log_format custom '$FMT';
   access_log $N/logs/access.log timed;
   access_log $N/logs/custom.log custom;
-  client_body_temp_path $N/tmp/body;
-  proxy_temp_path $N/tmp/proxy;
-  fastcgi_temp_path $N/tmp/fastcgi;
-  uwsgi_temp_path $N/tmp/uwsgi;
-  scgi_temp_path $N/tmp/scgi;
   server {
     listen 127.0.0.1:$PORT;
     root $N/html;
     location /api/ { proxy_pass http://127.0.0.1:$DEAD; }
   }
-}
 CONF
-"$NGINX" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' >"$T/nginx.log" 2>&1 &
-PIDS+=($!)
+)
+nginx_start "$N" "$HTTP"
 for _ in $(seq 50); do
 	curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
 	sleep 0.1
