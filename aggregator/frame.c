@@ -412,11 +412,6 @@ static int col_type(const struct ag_fcol *c)
 	                     : FT_TEXT;
 }
 
-static int hexval(int c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
 /* Rewrites the values of c (varint length, text) in the form of its type
  * into e->tmp, then swaps the two buffers. */
 static void col_convert(struct ag_frame_enc *e, struct ag_fcol *c, int type)
@@ -433,7 +428,8 @@ static void col_convert(struct ag_frame_enc *e, struct ag_fcol *c, int type)
 		if (type == FT_HEX) {
 			uint8_t *w = (uint8_t *)sl_buf_reserve(o, c->hexlen);
 			for (size_t i = 0; i < c->hexlen; i++)
-				w[i] = (uint8_t)(hexval(v[1 + 2 * i]) << 4 | hexval(v[2 + 2 * i]));
+				w[i] = (uint8_t)(hexlc[(unsigned char)v[1 + 2 * i]] << 4 |
+				                 hexlc[(unsigned char)v[2 + 2 * i]]);
 			sl_buf_commit(o, c->hexlen);
 		} else if (type == FT_INT) {
 			int64_t x = parse_int(v, vl);

@@ -65,26 +65,16 @@ static uint32_t crc(const void *p, size_t n)
 /* Ids                                                                */
 /* ================================================================== */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* hex digit -> its value, anything else -> 16 */
+/* hex digit (either case) -> its value, anything else -> 16 */
 static uint8_t hexv[256];
 
 static void hexv_init(void)
 {
-	for (int c = 0; c < 256; c++) {
-		int v = hexval(c);
-		hexv[c] = (uint8_t)(v < 0 ? 16 : v);
-	}
+	for (int c = 0; c < 256; c++)
+		hexv[c] = (uint8_t)(c >= '0' && c <= '9'   ? c - '0'
+		                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                                           : 16);
 }
 
 void ag_id_parse(const char *id, uint64_t out[2])
@@ -1419,7 +1409,7 @@ static int inflate_exact(const void *src, size_t n, void *dst, size_t want)
 static int frame_lacks(const struct ag_prefilter *pf, const uint8_t *p, size_t n,
                        struct colread *cr, const struct ag_block *b)
 {
-	if (!pf || !pf->n || ag_frame_escapes(p, n))
+	if (!pf)
 		return 0;
 	for (size_t i = 0; i < pf->n; i++) {
 		const struct ag_literal *l = &pf->lit[i];
@@ -1446,8 +1436,8 @@ static int frame_lacks(const struct ag_prefilter *pf, const uint8_t *p, size_t n
 			for (size_t d = 0; cr->c[k].is_col && d < cr->c[k].ndict && !in_cols; d++)
 				in_cols =
 				    ag_literal_in(l, cr->c[k].dict[d].val, cr->c[k].dict[d].vlen);
-		if (!in_cols)
-			return 1;
+		if (!in_cols) /* missing, unless an escape writes it */
+			return !ag_frame_escapes(p, n);
 	}
 	return 0;
 }
@@ -2289,6 +2279,13 @@ static int probe(void *ud, uint64_t h)
 	return ag_bloom_test_block(blk, h);
 }
 
+/* Whether frame f's filter lets query q match (a read error: yes). */
+static int frame_may(const struct ag_qnode *q, const struct ag_segment *g, const struct frame *f)
+{
+	struct bloom_probe p = {.g = g, .f = f};
+	return ag_query_may_match(q, probe, &p) || p.err;
+}
+
 struct scan_ctx {
 	struct ag_scan *sc;
 	ag_scan_fn fn;
@@ -2540,11 +2537,8 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 		int probed = !c->count;
 		if (probed) {
 			int any = 0;
-			for (size_t f = 0; f < k.nf; f++) {
-				struct bloom_probe p = {.g = b->seg, .f = &k.fr[f]};
-				k.fr[f].may = ag_query_may_match(sc->q, probe, &p) || p.err;
-				any |= k.fr[f].may;
-			}
+			for (size_t f = 0; f < k.nf; f++)
+				any |= k.fr[f].may = frame_may(sc->q, b->seg, &k.fr[f]);
 			if (!any) {
 				sc->blocks_skipped++;
 				continue;
@@ -2580,10 +2574,8 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 			struct frame *fr = &k.fr[f];
 			fr->may = (!probed || fr->may) &&
 			          (!c->maybe || bits_any(c->maybe, fr->first, fr->count));
-			if (fr->may && !sure && !probed) {
-				struct bloom_probe p = {.g = b->seg, .f = fr};
-				fr->may = ag_query_may_match(sc->q, probe, &p) || p.err;
-			}
+			if (fr->may && !sure && !probed)
+				fr->may = frame_may(sc->q, b->seg, fr);
 			any_frame |= fr->may;
 		}
 		if (!any_frame) {

@@ -45,6 +45,18 @@ static void key_add(void *ud, uint64_t h)
 	k->v[k->n++] = h;
 }
 
+/* Parses line, takes its index keys and adds it with time t and id. */
+static void store_line(struct ag_store *s, const char *line, int64_t t, const uint64_t id[2])
+{
+	struct ag_event ev = {0};
+	cr_assert_eq(ag_event_parse(&ev, line, strlen(line)), 0, "%s", line);
+	struct keys k = {0};
+	ag_index_keys(&ev, key_add, &k);
+	ag_store_add(s, "default", line, strlen(line), t, id, k.v, k.n);
+	free(k.v);
+	ag_event_free(&ev);
+}
+
 /* Adds event i (time 2026-11-01 + i seconds) unless seen; returns 1 if added. */
 static int add(struct ag_store *s, int i, const char *msg)
 {
@@ -59,13 +71,7 @@ static int add(struct ag_store *s, int i, const char *msg)
 	ag_id_parse(idhex, id);
 	if (ag_store_seen(s, id))
 		return 0;
-	struct ag_event ev = {0};
-	cr_assert_eq(ag_event_parse(&ev, line, strlen(line)), 0, "%s", line);
-	struct keys k = {0};
-	ag_index_keys(&ev, key_add, &k);
-	ag_store_add(s, "default", line, strlen(line), t * 1000000000LL, id, k.v, k.n);
-	free(k.v);
-	ag_event_free(&ev);
+	store_line(s, line, t * 1000000000LL, id);
 	return 1;
 }
 
@@ -168,13 +174,7 @@ static void add_spread(struct ag_store *s, uint64_t key, int64_t i)
 	uint64_t id[2] = {key * 0x9E3779B97F4A7C15ULL, ~key * 0xC2B2AE3D27D4EB4FULL};
 	snprintf(line, sizeof line, "{\"id\":\"%016llx%016llx\",\"message\":\"m %lld\"}",
 	         (unsigned long long)id[0], (unsigned long long)id[1], (long long)i);
-	struct ag_event ev = {0};
-	cr_assert_eq(ag_event_parse(&ev, line, strlen(line)), 0, "%s", line);
-	struct keys k = {0};
-	ag_index_keys(&ev, key_add, &k);
-	ag_store_add(s, "default", line, strlen(line), 1793491200000000000LL + i, id, k.v, k.n);
-	free(k.v);
-	ag_event_free(&ev);
+	store_line(s, line, 1793491200000000000LL + i, id);
 }
 
 Test(store, ids_found_after_seal_and_others_not, .init = mkdir_tmp, .fini = rm_tmp)
