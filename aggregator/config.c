@@ -35,6 +35,8 @@ static const struct sl_opt api_opts[] = {
      .desc = "most tail streams open at once"},
     {"workers", SL_OPT_INT, API(workers), "2", 1, 64,
      .desc = "threads that run searches and counts (the event loop stays free)"},
+    {"scan_threads", SL_OPT_INT, API(scan_threads), "0", 0, 64,
+     .desc = "threads one search or count reads blocks on (0: one per CPU, at most 8)"},
     {0},
 };
 

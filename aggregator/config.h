@@ -21,9 +21,10 @@ struct ag_config {
 		char *listen;
 		int64_t max_query; /* bytes */
 		int64_t max_results;
-		int64_t timeout;   /* ms a search or count may run */
-		int64_t max_tails; /* concurrent tail streams */
-		int64_t workers;   /* threads that run searches and counts */
+		int64_t timeout;      /* ms a search or count may run */
+		int64_t max_tails;    /* concurrent tail streams */
+		int64_t workers;      /* threads that run searches and counts */
+		int64_t scan_threads; /* threads one search or count reads blocks on; 0: CPUs */
 	} api;
 	struct {
 		int64_t batch_max;      /* events written and fsynced together */

@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 	so.block_size = (size_t)a.cfg.storage.block_size;
 	so.segment_max = (uint64_t)a.cfg.storage.segment_max;
 	so.level = (int)a.cfg.storage.compression;
+	if (a.cfg.api.scan_threads)
+		so.scan_threads = (size_t)a.cfg.api.scan_threads;
 	if (ag_store_open(&a.store, a.cfg.storage.dir, &so))
 		goto out;
 	if (ag_ingest_start(&a.ingest, &a.cfg, &a.store))

@@ -732,9 +732,19 @@ static int wprefix_in(const struct ag_qnode *q, const char *s, size_t n)
 	return 0;
 }
 
+/* The threads of a scan share the query: each takes the node's match data
+ * while it matches, and one that finds it taken uses its own. */
 static int regex_in(const struct ag_qnode *q, const char *s, size_t n)
 {
-	return pcre2_match(q->re, (PCRE2_SPTR)s, n, 0, 0, q->md, NULL) >= 0;
+	struct ag_qnode *w = (struct ag_qnode *)q;
+	pcre2_match_data *md = __atomic_exchange_n(&w->md, NULL, __ATOMIC_ACQ_REL);
+	if (!md && !(md = pcre2_match_data_create(1, NULL)))
+		abort(); /* out of memory, as sl_malloc */
+	int r = pcre2_match(q->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0;
+	md = __atomic_exchange_n(&w->md, md, __ATOMIC_ACQ_REL);
+	if (md)
+		pcre2_match_data_free(md);
+	return r;
 }
 
 static int cmp_bytes(const char *a, size_t al, const char *b)

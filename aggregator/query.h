@@ -52,7 +52,7 @@ struct ag_qnode {
 	char *lo_s, *hi_s;
 	double lo, hi;
 	int lo_incl, hi_incl;
-	void *re, *md;          /* REGEX: pcre2_code, pcre2_match_data (not shared by threads) */
+	void *re, *md;          /* REGEX: pcre2_code, pcre2_match_data (taken while in use) */
 	struct ag_qnode **kids; /* AND, OR, NOT */
 	size_t n;
 };

@@ -1687,6 +1687,8 @@ void ag_store_defaults(struct ag_store_opts *o)
 	o->level = 3;
 	o->seal_idle_ms = 10 * 60 * 1000;
 	o->recent = 16384;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	o->scan_threads = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
 }
 
 /* Parses "<cls>-<YYYYMMDD>-<gen>.seg". Returns 0 or -1. */
@@ -2300,7 +2302,41 @@ struct scan_ctx {
 	ag_count_fn count;
 	const char *by;
 	void *count_ud;
+	/* a scan on several threads: each has its own context and ag_scan (for
+	 * its counters), top is the caller's (whose floor a search raises) */
+	const struct ag_scan *top;
+	struct scan_par *par;
 };
+
+/* What the threads of one scan share: the callbacks run one at a time, and
+ * one asking to stop stops them all. */
+struct scan_par {
+	pthread_mutex_t mu;
+	int stop;
+};
+
+static void cb_enter(struct scan_ctx *c)
+{
+	if (c->par)
+		pthread_mutex_lock(&c->par->mu);
+}
+
+/* Ends a callback that returned r: a stop stops every thread. */
+static void cb_leave(struct scan_ctx *c, int r)
+{
+	if (r) {
+		c->stop = 1;
+		if (c->par)
+			__atomic_store_n(&c->par->stop, 1, __ATOMIC_RELAXED);
+	}
+	if (c->par)
+		pthread_mutex_unlock(&c->par->mu);
+}
+
+static int stopped(const struct scan_ctx *c)
+{
+	return c->stop || (c->par && __atomic_load_n(&c->par->stop, __ATOMIC_RELAXED));
+}
 
 static int in_time(const struct ag_scan *sc, int64_t t)
 {
@@ -2349,9 +2385,9 @@ static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 		if (!sure && !ag_query_match_event(c->sc->q, ev))
 			return 0;
 	}
-	if (c->fn(c->ud, line, len, t, ev))
-		c->stop = 1;
-	return c->stop;
+	cb_enter(c);
+	cb_leave(c, c->fn(c->ud, line, len, t, ev));
+	return stopped(c);
 }
 
 static int newest_block_first(const void *a, const void *b)
@@ -2458,6 +2494,8 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 				return -1;
 	}
 	uint64_t per[256] = {0}; /* without times: events per code of by */
+	if (times)               /* a callback per event: the lock for all of them */
+		cb_enter(c);
 	for (size_t w = 0; w < (b->count + 63) / 64 && !c->stop; w++) {
 		uint64_t m = k->cr.yes[w];
 		if (!times && !byc) {
@@ -2477,52 +2515,34 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 				c->stop = 1;
 		}
 	}
+	if (!times)
+		cb_enter(c);
 	for (size_t code = 0; code < 256 && !c->stop; code++)
 		if (per[code] &&
 		    c->count(c->count_ud, per[code], 0, code ? &byc->dict[code - 1] : NULL))
 			c->stop = 1;
+	cb_leave(c, c->stop);
 	return 1;
 }
 
-/* The scan of ag_store_scan and ag_store_count. */
-static int scan(struct ag_store *s, struct scan_ctx *c)
+/* Reads blocks bl[first], bl[first + step], ... (newest first) for scan c.
+ * Returns 0, or -1 on a read error (logged). */
+static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep, size_t first,
+                       size_t step)
 {
 	struct ag_scan *sc = c->sc;
-	c->parse = sc->need_event || !ag_query_is_all(sc->q);
-	ag_prefilter_build(sc->q, &c->pf);
 	struct sl_buf z = {0}, raw = {0};
 	struct scan_cols k = {0};
 	int rc = 0;
-	/* pending events, then a snapshot of the blocks */
-	pthread_rwlock_rdlock(&s->lock);
-	for (size_t gi = 0; gi < s->nsegs && !c->stop; gi++) {
-		const struct ag_segment *g = s->segs[gi];
-		for (size_t i = g->npe; i-- > 0 && !c->stop;)
-			visit(c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
-	}
-	size_t nb = s->nblocks;
-	struct ag_block **bl = sl_malloc((nb ? nb : 1) * sizeof *bl);
-	if (nb)
-		memcpy(bl, s->blocks, nb * sizeof *bl);
-	pthread_rwlock_unlock(&s->lock);
-	size_t keep = 0;
-	for (size_t i = 0; i < nb; i++) {
-		const struct ag_block *b = bl[i];
-		if ((sc->from && b->tmax < sc->from) || (sc->until && b->tmin > sc->until)) {
-			sc->blocks_skipped++;
-			continue;
-		}
-		bl[keep++] = bl[i];
-	}
-	qsort(bl, keep, sizeof *bl, newest_block_first);
-	for (size_t i = 0; i < keep && !c->stop; i++) {
+	for (size_t i = first; i < keep && !stopped(c); i += step) {
 		const struct ag_block *b = bl[i];
 		if (sc->deadline_ms && sl_mono_ms() > sc->deadline_ms) {
 			sc->timed_out = 1;
 			break;
 		}
-		if (sc->floor && b->tmax < sc->floor) {
-			sc->blocks_skipped += keep - i;
+		int64_t floor = __atomic_load_n(&c->top->floor, __ATOMIC_RELAXED);
+		if (floor && b->tmax < floor) {
+			sc->blocks_skipped += (keep - i + step - 1) / step;
 			break;
 		}
 		long nf = block_frames(b, &k.fr, &k.cap_fr);
@@ -2583,7 +2603,7 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 			continue;
 		}
 		sc->blocks_read++;
-		for (size_t f = 0; f < k.nf && !c->stop; f++) {
+		for (size_t f = 0; f < k.nf && !stopped(c); f++) {
 			if (!k.fr[f].may)
 				continue;
 			int r = frame_read(b->seg, &k.fr[f], &z, &raw, &k.cr, &c->pf);
@@ -2598,16 +2618,117 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 		rc = -1;
 		break;
 	}
-	/* scans run on several threads */
-	__atomic_add_fetch(&s->blocks_read, sc->blocks_read, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&s->blocks_skipped, sc->blocks_skipped, __ATOMIC_RELAXED);
-	free(bl);
 	sl_buf_free(&z);
 	sl_buf_free(&raw);
 	colread_free(&k.cr);
 	sl_buf_free(&k.ents);
 	free(k.t);
 	free(k.fr);
+	return rc;
+}
+
+/* A thread of a scan and its share of the blocks. */
+struct scan_worker {
+	pthread_t th;
+	struct scan_ctx c;
+	struct ag_scan sc;
+	struct ag_block **bl;
+	size_t keep, first, step;
+	int rc;
+};
+
+static void *scan_worker_main(void *arg)
+{
+	struct scan_worker *w = arg;
+	w->rc = scan_blocks(&w->c, w->bl, w->keep, w->first, w->step);
+	return NULL;
+}
+
+/* scan_blocks over all of bl on up to s->o.scan_threads threads (the
+ * caller's is one), each taking every n-th block; their counters are added
+ * to c->sc. */
+static int scan_parallel(struct ag_store *s, struct scan_ctx *c, struct ag_block **bl, size_t keep)
+{
+	size_t n = s->o.scan_threads;
+	if (n > keep / 4)
+		n = keep / 4; /* a few blocks are not worth a thread */
+	if (n <= 1)
+		return scan_blocks(c, bl, keep, 0, 1);
+	struct scan_par par = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	struct scan_worker *w = sl_calloc(n - 1, sizeof *w);
+	c->par = &par;
+	size_t started = 0;
+	for (; started < n - 1; started++) {
+		struct scan_worker *x = &w[started];
+		*x = (struct scan_worker){
+		    .c = *c, .sc = *c->sc, .bl = bl, .keep = keep, .first = started + 1, .step = n};
+		x->sc.blocks_read = x->sc.blocks_skipped = x->sc.events_seen = 0;
+		x->sc.blocks_columns = x->sc.frames_skipped = 0;
+		x->c.sc = &x->sc;
+		x->c.ev = (struct ag_event){0};
+		ag_prefilter_build(c->sc->q, &x->c.pf);
+		if (pthread_create(&x->th, NULL, scan_worker_main, x)) {
+			ag_prefilter_free(&x->c.pf);
+			break;
+		}
+	}
+	/* the caller's thread takes block 0 and every n-th after it; the share
+	 * of a thread that could not start is read here too */
+	int rc = scan_blocks(c, bl, keep, 0, n);
+	for (size_t i = started + 1; i < n && !rc; i++)
+		rc = scan_blocks(c, bl, keep, i, n);
+	struct ag_scan *sc = c->sc;
+	for (size_t i = 0; i < started; i++) {
+		struct scan_worker *x = &w[i];
+		pthread_join(x->th, NULL);
+		rc |= x->rc;
+		sc->blocks_read += x->sc.blocks_read;
+		sc->blocks_skipped += x->sc.blocks_skipped;
+		sc->blocks_columns += x->sc.blocks_columns;
+		sc->frames_skipped += x->sc.frames_skipped;
+		sc->events_seen += x->sc.events_seen;
+		sc->timed_out |= x->sc.timed_out;
+		ag_event_free(&x->c.ev);
+		ag_prefilter_free(&x->c.pf);
+	}
+	c->par = NULL;
+	free(w);
+	return rc;
+}
+
+/* The scan of ag_store_scan and ag_store_count. */
+static int scan(struct ag_store *s, struct scan_ctx *c)
+{
+	struct ag_scan *sc = c->sc;
+	c->top = sc;
+	c->parse = sc->need_event || !ag_query_is_all(sc->q);
+	ag_prefilter_build(sc->q, &c->pf);
+	/* pending events, then a snapshot of the blocks */
+	pthread_rwlock_rdlock(&s->lock);
+	for (size_t gi = 0; gi < s->nsegs && !c->stop; gi++) {
+		const struct ag_segment *g = s->segs[gi];
+		for (size_t i = g->npe; i-- > 0 && !c->stop;)
+			visit(c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
+	}
+	size_t nb = s->nblocks;
+	struct ag_block **bl = sl_malloc((nb ? nb : 1) * sizeof *bl);
+	if (nb)
+		memcpy(bl, s->blocks, nb * sizeof *bl);
+	pthread_rwlock_unlock(&s->lock);
+	size_t keep = 0;
+	for (size_t i = 0; i < nb; i++) {
+		const struct ag_block *b = bl[i];
+		if ((sc->from && b->tmax < sc->from) || (sc->until && b->tmin > sc->until)) {
+			sc->blocks_skipped++;
+			continue;
+		}
+		bl[keep++] = bl[i];
+	}
+	qsort(bl, keep, sizeof *bl, newest_block_first);
+	int rc = c->stop ? 0 : scan_parallel(s, c, bl, keep);
+	__atomic_add_fetch(&s->blocks_read, sc->blocks_read, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s->blocks_skipped, sc->blocks_skipped, __ATOMIC_RELAXED);
+	free(bl);
 	ag_event_free(&c->ev);
 	ag_prefilter_free(&c->pf);
 	return rc;
@@ -2643,16 +2764,18 @@ int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_co
 
 struct top {
 	struct ag_scan *sc;
-	struct ag_hit *h; /* a min-heap on (time, order) once full */
+	struct ag_hit *h; /* a min-heap (hit_older) once full */
 	size_t n, cap, limit;
-	uint64_t order;
 };
 
+/* Events of the same time are ordered by their bytes, so that the answer
+ * does not depend on which of a scan's threads found them first. */
 static int hit_older(const struct ag_hit *a, const struct ag_hit *b)
 {
 	if (a->time_ns != b->time_ns)
 		return a->time_ns < b->time_ns;
-	return a->order < b->order;
+	int d = memcmp(a->line, b->line, a->len < b->len ? a->len : b->len);
+	return d ? d < 0 : a->len < b->len;
 }
 
 static void sift_down(struct ag_hit *h, size_t n, size_t i)
@@ -2686,16 +2809,15 @@ static void sift_up(struct ag_hit *h, size_t i)
 static int top_add(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
 {
 	struct top *tp = ud;
-	struct ag_hit hit = {.time_ns = t, .order = UINT64_MAX - tp->order++};
+	struct ag_hit hit = {.time_ns = t, .line = (char *)line, .len = len};
 	if (tp->limit && tp->n == tp->limit) {
 		if (!hit_older(&tp->h[0], &hit))
 			return 0;
 		free(tp->h[0].line);
 		hit.line = sl_strndup(line, len);
-		hit.len = len;
 		tp->h[0] = hit;
 		sift_down(tp->h, tp->n, 0);
-		tp->sc->floor = tp->h[0].time_ns;
+		__atomic_store_n(&tp->sc->floor, tp->h[0].time_ns, __ATOMIC_RELAXED);
 		return 0;
 	}
 	if (tp->n == tp->cap) {
@@ -2703,11 +2825,10 @@ static int top_add(void *ud, const char *line, size_t len, int64_t t, const stru
 		tp->h = sl_realloc(tp->h, tp->cap * sizeof *tp->h);
 	}
 	hit.line = sl_strndup(line, len);
-	hit.len = len;
 	tp->h[tp->n++] = hit;
 	sift_up(tp->h, tp->n - 1);
 	if (tp->limit && tp->n == tp->limit)
-		tp->sc->floor = tp->h[0].time_ns;
+		__atomic_store_n(&tp->sc->floor, tp->h[0].time_ns, __ATOMIC_RELAXED);
 	return 0;
 }
 

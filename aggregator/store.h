@@ -92,6 +92,7 @@ struct ag_store_opts {
 	int level;            /* zlib level */
 	int64_t seal_idle_ms; /* an open segment not written for this long is sealed */
 	size_t recent;        /* events kept for tail */
+	size_t scan_threads;  /* threads one search or count reads blocks on */
 };
 
 struct ag_recent {
@@ -206,7 +207,6 @@ int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_co
 /* A search result: a copy of the event line. */
 struct ag_hit {
 	int64_t time_ns;
-	uint64_t order; /* tie-break: later is newer */
 	char *line;
 	size_t len;
 };

@@ -459,7 +459,8 @@ static void brute_by(int b, const struct gev *e, char k[16])
 		snprintf(k, 16, "null");
 }
 
-static void run_seed(uint64_t seed, size_t block_size)
+/* threads: of each scan (the blocks are read in parallel, 1: serially) */
+static void run_seed(uint64_t seed, size_t block_size, size_t threads)
 {
 	char dir[] = "/tmp/sluice-test-agg.XXXXXX", line[1024], q[4096], err[256];
 	cr_assert_not_null(mkdtemp(dir));
@@ -469,6 +470,7 @@ static void run_seed(uint64_t seed, size_t block_size)
 	struct ag_store_opts o;
 	ag_store_defaults(&o);
 	o.block_size = block_size;
+	o.scan_threads = threads;
 	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
 	struct ag_event ev = {0};
 	struct keys k = {0};
@@ -579,9 +581,10 @@ static void run_seed(uint64_t seed, size_t block_size)
 
 Test(agg_search, fixed_seed, .timeout = 240)
 {
-	run_seed(12345, 2048);
-	run_seed(12345, 64 << 10);
-	run_seed(12345, 1 << 20); /* one block of two frames */
+	run_seed(12345, 2048, 3);
+	run_seed(12345, 2048, 1);
+	run_seed(12345, 64 << 10, 2);
+	run_seed(12345, 1 << 20, 2); /* one block of two frames */
 }
 
 Test(agg_search, random_seed, .timeout = 240)
@@ -591,7 +594,7 @@ Test(agg_search, random_seed, .timeout = 240)
 	    env ? strtoull(env, NULL, 10) : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	fprintf(stderr, "agg_search: random seed %llu (replay with SLUICE_SEED)\n",
 	        (unsigned long long)seed);
-	run_seed(seed, 2048);
-	run_seed(seed, 64 << 10);
-	run_seed(seed, 1 << 20);
+	run_seed(seed, 2048, 3);
+	run_seed(seed, 64 << 10, 2);
+	run_seed(seed, 1 << 20, 1);
 }
