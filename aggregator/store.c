@@ -111,13 +111,18 @@ static uint64_t id_hash(const uint64_t id[2])
 
 static void idset_grow(struct ag_idset *set);
 
+static size_t idset_slot(const struct ag_idset *set, const uint64_t id[2])
+{
+	return (size_t)(id[0] ^ (id[1] * 0x9E3779B97F4A7C15ULL)) & (set->cap - 1);
+}
+
 /* Adds id (the set grows; freed by idset_free); returns 1 if it was there
  * already. */
 static int idset_add(struct ag_idset *set, const uint64_t id[2])
 {
 	if ((set->n + 1) * 2 > set->cap)
 		idset_grow(set);
-	size_t mask = set->cap - 1, i = (size_t)(id[0] ^ (id[1] * 0x9E3779B97F4A7C15ULL)) & mask;
+	size_t mask = set->cap - 1, i = idset_slot(set, id);
 	while (set->v[i][0] || set->v[i][1]) {
 		if (set->v[i][0] == id[0] && set->v[i][1] == id[1])
 			return 1;
@@ -133,7 +138,7 @@ static int idset_has(const struct ag_idset *set, const uint64_t id[2])
 {
 	if (!set->cap)
 		return 0;
-	size_t mask = set->cap - 1, i = (size_t)(id[0] ^ (id[1] * 0x9E3779B97F4A7C15ULL)) & mask;
+	size_t mask = set->cap - 1, i = idset_slot(set, id);
 	while (set->v[i][0] || set->v[i][1]) {
 		if (set->v[i][0] == id[0] && set->v[i][1] == id[1])
 			return 1;
@@ -232,12 +237,25 @@ static int sealed_has(const struct ag_segment *g, const uint64_t id[2])
 	return 0;
 }
 
-int ag_store_seen(struct ag_store *s, const uint64_t id[2])
+void ag_store_prefetch(const struct ag_store *s, const uint64_t id[2])
+{
+	for (size_t i = 0; i < s->nsegs; i++) {
+		const struct ag_segment *g = s->segs[i];
+		if (!g->sealed && g->open_ids.cap)
+			__builtin_prefetch(g->open_ids.v[idset_slot(&g->open_ids, id)]);
+	}
+}
+
+int ag_store_seen(struct ag_store *s, const uint64_t id[2], int64_t time_ns)
 {
 	uint64_t h = id_hash(id);
 	for (size_t i = 0; i < s->nsegs; i++) {
 		struct ag_segment *g = s->segs[i];
 		if (g->sealed) {
+			/* the same event again has the same time: a sealed segment
+			 * whose events are all older or newer cannot hold it */
+			if (time_ns && (time_ns < g->tmin || time_ns > g->tmax))
+				continue;
 			if (ag_bloom_test(g->id_bloom, g->id_bloom_len, h) && sealed_has(g, id))
 				return 1;
 		} else if (idset_has(&g->open_ids, id)) {
@@ -929,6 +947,8 @@ static struct ag_segment *seg_new(struct ag_store *s, const char *path, const ch
 	snprintf(g->cls, sizeof g->cls, "%s", cls);
 	g->day = day;
 	g->gen = gen;
+	g->tmin = INT64_MAX;
+	g->tmax = INT64_MIN;
 	if (s->nsegs == s->cap_segs) {
 		s->cap_segs = s->cap_segs ? s->cap_segs * 2 : 16;
 		s->segs = sl_realloc(s->segs, s->cap_segs * sizeof *s->segs);
@@ -1019,6 +1039,10 @@ static void block_add(struct ag_store *s, struct ag_segment *g, const struct ag_
 	s->disk_bytes += BLK_HDR + body_len(b);
 	g->nevents += b->count;
 	g->raw_bytes += b->raw_len;
+	if (b->tmin < g->tmin)
+		g->tmin = b->tmin;
+	if (b->tmax > g->tmax)
+		g->tmax = b->tmax;
 }
 
 static void idx_path(const struct ag_segment *g, char *out, size_t n)
@@ -2227,7 +2251,7 @@ static int import_first_slice(struct ag_store *s)
 			sl_time_parse(tf->val, tf->vlen, &t);
 		uint64_t id[2];
 		ag_id_parse(idf ? idf->val : line, id);
-		if (ag_store_seen(s, id))
+		if (ag_store_seen(s, id, 0))
 			continue;
 		kv.n = 0;
 		ag_index_keys(&ev, keyvec_add, &kv);

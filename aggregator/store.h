@@ -58,6 +58,7 @@ struct ag_segment {
 	uint64_t gen;
 	int sealed;
 	uint64_t size, nevents, raw_bytes;
+	int64_t tmin, tmax; /* of the events of its blocks (INT64_MAX, INT64_MIN: none) */
 	int64_t last_write_ms;
 	/* sealed: the mapped index file */
 	uint8_t *map;
@@ -139,8 +140,15 @@ void ag_store_close(struct ag_store *s);
 /* Id of an event as 128 bits: 32 hex digits taken as they are, anything else
  * hashed. */
 void ag_id_parse(const char *id, uint64_t out[2]);
-/* 1 if an event with this id is stored or pending. Writer thread only. */
-int ag_store_seen(struct ag_store *s, const uint64_t id[2]);
+/* 1 if an event with this id is stored or pending. time_ns: the event's
+ * own time (the same whenever the event comes again), which spares the
+ * sealed segments whose events are all older or newer; 0 when the event has
+ * none (it gets the ingest time, different each time). Writer thread only. */
+int ag_store_seen(struct ag_store *s, const uint64_t id[2], int64_t time_ns);
+/* Starts loading what ag_store_seen will read for id into the CPU's cache
+ * (the ids of open segments are a table too large for it): call it, do
+ * other work, then ag_store_seen. Writer thread only. */
+void ag_store_prefetch(const struct ag_store *s, const uint64_t id[2]);
 /* Adds one event (a JSON object line without newline, its time, id and index
  * keys) to the pending events of the segment for its retention class cls
  * (letters, digits, '_') and day: searchable at once, durable after the next

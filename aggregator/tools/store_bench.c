@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 		if (ag_event_parse(&ev, line, (size_t)len))
 			return 1;
 		ag_id_parse(ag_event_get(&ev, "id")->val, id);
-		if (ag_store_seen(&s, id))
+		if (ag_store_seen(&s, id, 0))
 			continue;
 		k.n = 0;
 		ag_index_keys(&ev, key_add, &k);

@@ -69,7 +69,7 @@ static int add(struct ag_store *s, int i, const char *msg)
 	         t, idhex, i * 10, i % 3 ? "info" : "error", i, msg, i);
 	uint64_t id[2];
 	ag_id_parse(idhex, id);
-	if (ag_store_seen(s, id))
+	if (ag_store_seen(s, id, t * 1000000000LL))
 		return 0;
 	store_line(s, line, t * 1000000000LL, id);
 	return 1;
@@ -196,7 +196,13 @@ Test(store, ids_found_after_seal_and_others_not, .init = mkdir_tmp, .fini = rm_t
 	for (int i = 0; i < 6000; i++) {
 		uint64_t k = (uint64_t)i;
 		uint64_t id[2] = {k * 0x9E3779B97F4A7C15ULL, ~k * 0xC2B2AE3D27D4EB4FULL};
-		cr_assert_eq(ag_store_seen(&s, id), i % 2 == 0, "id %d", i);
+		cr_assert_eq(ag_store_seen(&s, id, 0), i % 2 == 0, "id %d", i);
+		/* with the event's own time, the same answer; with a time the
+		 * segment's events do not span, it is not looked at */
+		int64_t t = 1793491200000000000LL + i / 2;
+		cr_assert_eq(ag_store_seen(&s, id, t), i % 2 == 0, "id %d at its time", i);
+		cr_assert_eq(ag_store_seen(&s, id, 1793491200000000000LL - 1), 0, "id %d", i);
+		cr_assert_eq(ag_store_seen(&s, id, 1793491200000000000LL + 3000), 0, "id %d", i);
 	}
 	/* the "id" of every event comes back from the id section */
 	cr_assert_eq(count(&s, "id:0000000000000000ffffffffffffffff"), 0);
@@ -251,7 +257,7 @@ Test(store, reads_and_extends_a_store_of_the_previous_format, .init = mkdir_tmp,
 		for (int i = 0; i < 300; i += 13) {
 			uint64_t id[2];
 			old_id(&s, i, id);
-			cr_assert(ag_store_seen(&s, id), "old id %d", i);
+			cr_assert(ag_store_seen(&s, id, 0), "old id %d", i);
 		}
 		if (round == 0) /* new events go to a new segment of the new format */
 			for (int i = 0; i < 10; i++)
