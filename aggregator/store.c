@@ -2326,6 +2326,11 @@ struct scan_ctx {
 	ag_count_fn count;
 	const char *by;
 	void *count_ud;
+	/* where the events visited are stored: their segment, and the block's
+	 * offset << 24 plus the event's number in it (a block holds fewer than
+	 * 2^24 events); pending events: 2^63 plus their number, after every
+	 * block of a segment under 512 GiB */
+	uint64_t gen, at;
 	/* a scan on several threads: each has its own context and ag_scan (for
 	 * its counters), top is the caller's (whose floor a search raises) */
 	const struct ag_scan *top;
@@ -2387,9 +2392,17 @@ static int bits_any(const uint64_t *b, uint32_t first, uint32_t n)
 	return 0;
 }
 
+/* Where the event a callback is given was stored, for top_add to order
+ * events of the same time: later stored is newer, whichever thread found
+ * it. Set by visit on the thread that runs the callback. */
+static _Thread_local struct {
+	uint64_t gen, at;
+} visiting;
+
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct scan_ctx *c = ud;
+	visiting.at = c->at + i;
 	if ((c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
 		return 0;
 	if ((++c->sc->events_seen & 1023) == 0 && c->sc->deadline_ms &&
@@ -2410,6 +2423,7 @@ static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 			return 0;
 	}
 	cb_enter(c);
+	visiting.gen = c->gen;
 	cb_leave(c, c->fn(c->ud, line, len, t, ev));
 	return stopped(c);
 }
@@ -2631,6 +2645,8 @@ static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep, si
 			if (!k.fr[f].may)
 				continue;
 			int r = frame_read(b->seg, &k.fr[f], &z, &raw, &k.cr, &c->pf);
+			c->gen = b->seg->gen;
+			c->at = b->off << 24;
 			if (r < 0 || (!r && raw_each(&k.fr[f], raw.data, visit, c)))
 				goto bad;
 			sc->frames_skipped += r == 1;
@@ -2731,8 +2747,11 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 	pthread_rwlock_rdlock(&s->lock);
 	for (size_t gi = 0; gi < s->nsegs && !c->stop; gi++) {
 		const struct ag_segment *g = s->segs[gi];
+		c->gen = g->gen;
+		c->at = 1ULL << 63;
 		for (size_t i = g->npe; i-- > 0 && !c->stop;)
-			visit(c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len, 0);
+			visit(c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len,
+			      (uint32_t)i);
 	}
 	size_t nb = s->nblocks;
 	struct ag_block **bl = sl_malloc((nb ? nb : 1) * sizeof *bl);
@@ -2792,14 +2811,15 @@ struct top {
 	size_t n, cap, limit;
 };
 
-/* Events of the same time are ordered by their bytes, so that the answer
- * does not depend on which of a scan's threads found them first. */
+/* Events of the same time are ordered by where they are stored (later is
+ * newer), not by which of a scan's threads found them first. */
 static int hit_older(const struct ag_hit *a, const struct ag_hit *b)
 {
 	if (a->time_ns != b->time_ns)
 		return a->time_ns < b->time_ns;
-	int d = memcmp(a->line, b->line, a->len < b->len ? a->len : b->len);
-	return d ? d < 0 : a->len < b->len;
+	if (a->gen != b->gen)
+		return a->gen < b->gen;
+	return a->at < b->at;
 }
 
 static void sift_down(struct ag_hit *h, size_t n, size_t i)
@@ -2833,7 +2853,7 @@ static void sift_up(struct ag_hit *h, size_t i)
 static int top_add(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
 {
 	struct top *tp = ud;
-	struct ag_hit hit = {.time_ns = t, .line = (char *)line, .len = len};
+	struct ag_hit hit = {.time_ns = t, .gen = visiting.gen, .at = visiting.at, .len = len};
 	if (tp->limit && tp->n == tp->limit) {
 		if (!hit_older(&tp->h[0], &hit))
 			return 0;

@@ -215,6 +215,7 @@ int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_co
 /* A search result: a copy of the event line. */
 struct ag_hit {
 	int64_t time_ns;
+	uint64_t gen, at; /* where it is stored: orders hits of the same time */
 	char *line;
 	size_t len;
 };

@@ -483,3 +483,70 @@ Test(store, damaged_block_in_the_middle_is_skipped, .init = mkdir_tmp, .fini = r
 	stat(seg, &st2);
 	cr_assert_eq(st2.st_size, st.st_size); /* nothing cut */
 }
+
+/* The n of each hit, in the order the search gave them. */
+static void search_ns(struct ag_store *s, size_t limit, int *out, long *nout)
+{
+	char err[128];
+	struct ag_qnode *q = ag_query_parse("*", err, sizeof err);
+	struct ag_scan sc = {.q = q};
+	struct ag_hit *h;
+	long c = ag_store_search(s, &sc, limit, &h);
+	cr_assert_geq(c, 0);
+	for (long i = 0; i < c; i++) {
+		const char *np = strstr(h[i].line, "\"n\":");
+		cr_assert_not_null(np);
+		out[i] = atoi(np + 4);
+	}
+	*nout = c;
+	ag_hits_free(h, (size_t)c);
+	ag_query_free(q);
+}
+
+/* Lines logged in the same second (nginx, syslog) have the same time: newest
+ * first must then mean last stored first, in blocks and pending, however
+ * many threads read the blocks. */
+Test(store, same_time_newest_stored_first, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	for (size_t threads = 1; threads <= 3; threads++) {
+		char cmd[600];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'/*", dir);
+		cr_assert_eq(system(cmd), 0);
+		struct ag_store s;
+		struct ag_store_opts o = small();
+		o.scan_threads = threads;
+		cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+		enum { N = 1200, FLUSHED = 1000 };
+		for (int i = 0; i < N; i++) {
+			char line[256];
+			uint64_t id[2] = {7, (uint64_t)i + 1};
+			/* the later half's lines sort before the earlier half's */
+			snprintf(line, sizeof line,
+			         "{\"message\":\"%c line %d\",\"time\":\"2026-11-01T00:00:00Z\","
+			         "\"id\":\"%032x\",\"n\":%d}",
+			         i < N / 2 ? 'z' : 'a', i, i + 1, i);
+			store_line(&s, line, 1793491200000000000LL, id);
+			if (i == FLUSHED - 1)
+				cr_assert_eq(ag_store_flush(&s), 0);
+		}
+		cr_assert_geq(s.nblocks, 12, "the blocks are read by several threads");
+		int got[N];
+		long n;
+		search_ns(&s, 0, got, &n);
+		cr_assert_eq(n, N);
+		for (int i = 0; i < N; i++)
+			cr_assert_eq(got[i], N - 1 - i, "%zu threads: hit %d is n=%d", threads, i,
+			             got[i]);
+		search_ns(&s, 5, got, &n);
+		cr_assert_eq(n, 5);
+		for (int i = 0; i < 5; i++)
+			cr_assert_eq(got[i], N - 1 - i, "limit 5: hit %d is n=%d", i, got[i]);
+		/* all flushed: the newest come from the blocks */
+		cr_assert_eq(ag_store_flush(&s), 0);
+		search_ns(&s, 5, got, &n);
+		for (int i = 0; i < 5; i++)
+			cr_assert_eq(got[i], N - 1 - i, "flushed, limit 5: hit %d is n=%d", i,
+			             got[i]);
+		ag_store_close(&s);
+	}
+}
