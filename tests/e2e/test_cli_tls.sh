@@ -60,6 +60,25 @@ https() { "$CLI" --server "https://$1" --cacert "$C/ca.crt" "${@:2}"; }
 	fail "search over https: raw"
 [[ $(SLUICE_CACERT=$C/ca.crt "$CLI" --server "https://127.0.0.1:$PORT" count two) == 1 ]] ||
 	fail "SLUICE_CACERT"
+# tail streams through the proxy (proxy_buffering off, as docs/searching.md
+# shows): lines written after it started arrive while it runs
+https "127.0.0.1:$PORT" tail 'level:error' --output raw >"$T/tail.out" 2>"$T/tail.err" &
+TAIL_PID=$!
+PIDS+=("$TAIL_PID")
+sleep 1
+printf '%s
+' 'INFO not for the tail' 'ERROR tailed over tls one' 'ERROR tailed over tls two' \
+	>>"$T/logs/app.log"
+for _ in $(seq 120); do
+	[[ $(wc -l <"$T/tail.out") -ge 2 ]] && break
+	sleep 0.25
+done
+kill -0 "$TAIL_PID" || fail "tail over https ended early: $(cat "$T/tail.err")"
+kill -TERM "$TAIL_PID"
+wait "$TAIL_PID" 2>/dev/null || true
+printf 'ERROR tailed over tls one\nERROR tailed over tls two\n' >"$T/tail.want"
+diff -u "$T/tail.want" "$T/tail.out" ||
+	fail "tail over https printed something else: $(cat "$T/tail.out" "$T/tail.err")"
 rc=0
 out=$("$CLI" --server "https://127.0.0.1:$PORT" count '*' 2>&1) || rc=$?
 ((rc == 2)) || fail "untrusted CA: exit $rc: $out"
