@@ -2402,7 +2402,6 @@ static _Thread_local struct {
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct scan_ctx *c = ud;
-	visiting.at = c->at + i;
 	if ((c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
 		return 0;
 	if ((++c->sc->events_seen & 1023) == 0 && c->sc->deadline_ms &&
@@ -2424,6 +2423,7 @@ static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 	}
 	cb_enter(c);
 	visiting.gen = c->gen;
+	visiting.at = c->at + i;
 	cb_leave(c, c->fn(c->ud, line, len, t, ev));
 	return stopped(c);
 }
