@@ -280,7 +280,8 @@ struct ctx_collect {
 };
 
 /* Keeps a copy of each event of the source (freed by add_context). */
-static int ctx_add(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
+static int ctx_add(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev,
+                   const struct ag_pos *pos)
 {
 	struct ctx_collect *c = ud;
 	const struct ag_field *o = ev ? ag_event_get(ev, "offset") : NULL;
@@ -611,7 +612,7 @@ static void tail_closed(struct evhttp_connection *conn, void *arg)
 }
 
 static int tail_one(void *ud, const char *line, size_t len, int64_t time_ns,
-                    const struct ag_event *unused)
+                    const struct ag_event *unused, const struct ag_pos *unused_pos)
 {
 	struct ag_tail *t = ud;
 	if (!t)

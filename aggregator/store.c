@@ -2326,11 +2326,9 @@ struct scan_ctx {
 	ag_count_fn count;
 	const char *by;
 	void *count_ud;
-	/* where the events visited are stored: their segment, and the block's
-	 * offset << 24 plus the event's number in it (a block holds fewer than
-	 * 2^24 events); pending events: 2^63 plus their number, after every
-	 * block of a segment under 512 GiB */
-	uint64_t gen, at;
+	/* where the events visited are stored, but for their number (visit
+	 * adds it) */
+	struct ag_pos pos;
 	/* a scan on several threads: each has its own context and ag_scan (for
 	 * its counters), top is the caller's (whose floor a search raises) */
 	const struct ag_scan *top;
@@ -2392,13 +2390,6 @@ static int bits_any(const uint64_t *b, uint32_t first, uint32_t n)
 	return 0;
 }
 
-/* Where the event a callback is given was stored, for top_add to order
- * events of the same time: later stored is newer, whichever thread found
- * it. Set by visit on the thread that runs the callback. */
-static _Thread_local struct {
-	uint64_t gen, at;
-} visiting;
-
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct scan_ctx *c = ud;
@@ -2421,10 +2412,9 @@ static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 		if (!sure && !ag_query_match_event(c->sc->q, ev))
 			return 0;
 	}
+	struct ag_pos pos = {c->pos.gen, c->pos.at + i};
 	cb_enter(c);
-	visiting.gen = c->gen;
-	visiting.at = c->at + i;
-	cb_leave(c, c->fn(c->ud, line, len, t, ev));
+	cb_leave(c, c->fn(c->ud, line, len, t, ev, &pos));
 	return stopped(c);
 }
 
@@ -2645,8 +2635,7 @@ static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep, si
 			if (!k.fr[f].may)
 				continue;
 			int r = frame_read(b->seg, &k.fr[f], &z, &raw, &k.cr, &c->pf);
-			c->gen = b->seg->gen;
-			c->at = b->off << 24;
+			c->pos = (struct ag_pos){b->seg->gen, b->off << 24};
 			if (r < 0 || (!r && raw_each(&k.fr[f], raw.data, visit, c)))
 				goto bad;
 			sc->frames_skipped += r == 1;
@@ -2747,8 +2736,7 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 	pthread_rwlock_rdlock(&s->lock);
 	for (size_t gi = 0; gi < s->nsegs && !c->stop; gi++) {
 		const struct ag_segment *g = s->segs[gi];
-		c->gen = g->gen;
-		c->at = 1ULL << 63;
+		c->pos = (struct ag_pos){g->gen, 1ULL << 63};
 		for (size_t i = g->npe; i-- > 0 && !c->stop;)
 			visit(c, g->pe[i].time_ns, g->pend.data + g->pe[i].off, g->pe[i].len,
 			      (uint32_t)i);
@@ -2784,10 +2772,12 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 }
 
 /* A matching event a count had to read: its first value of the by field. */
-static int count_event(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
+static int count_event(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev,
+                       const struct ag_pos *pos)
 {
 	(void)line;
 	(void)len;
+	(void)pos;
 	struct scan_ctx *c = ud;
 	const struct ag_field *f = NULL;
 	for (size_t i = 0; c->by && ev && i < ev->n && !f; i++)
@@ -2817,9 +2807,9 @@ static int hit_older(const struct ag_hit *a, const struct ag_hit *b)
 {
 	if (a->time_ns != b->time_ns)
 		return a->time_ns < b->time_ns;
-	if (a->gen != b->gen)
-		return a->gen < b->gen;
-	return a->at < b->at;
+	if (a->pos.gen != b->pos.gen)
+		return a->pos.gen < b->pos.gen;
+	return a->pos.at < b->pos.at;
 }
 
 static void sift_down(struct ag_hit *h, size_t n, size_t i)
@@ -2850,10 +2840,11 @@ static void sift_up(struct ag_hit *h, size_t i)
 }
 
 /* Keeps a copy of the hit (owned by the heap, freed by ag_hits_free). */
-static int top_add(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev)
+static int top_add(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *ev,
+                   const struct ag_pos *pos)
 {
 	struct top *tp = ud;
-	struct ag_hit hit = {.time_ns = t, .gen = visiting.gen, .at = visiting.at, .len = len};
+	struct ag_hit hit = {.time_ns = t, .pos = *pos, .len = len};
 	if (tp->limit && tp->n == tp->limit) {
 		if (!hit_older(&tp->h[0], &hit))
 			return 0;
@@ -2919,7 +2910,7 @@ uint64_t ag_store_recent(struct ag_store *s, uint64_t *cursor, ag_scan_fn fn, vo
 	}
 	for (; *cursor < s->seq; (*cursor)++) {
 		const struct ag_recent *r = &s->ring[*cursor % s->o.recent];
-		if (fn(ud, r->line, r->len, r->time_ns, NULL)) {
+		if (fn(ud, r->line, r->len, r->time_ns, NULL, NULL)) {
 			(*cursor)++;
 			break;
 		}

@@ -173,11 +173,20 @@ int ag_store_flush(struct ag_store *s);
 
 /* ---- reading ---- */
 
+/* Where an event is stored: its segment, then its block's offset << 24 plus
+ * its number in the block (a block holds fewer than 2^24 events); pending
+ * events 2^63 plus their number, after every block of a segment under
+ * 512 GiB. Of two events, the one stored later compares greater. */
+struct ag_pos {
+	uint64_t gen, at;
+};
+
 /* Called for each matching event; line is valid during the call only, ev is
  * the parsed event (with need_event; else NULL when the match needed no
- * parsing). Return 1 to stop the scan. */
+ * parsing), pos where it is stored (NULL from ag_store_recent). Return 1 to
+ * stop the scan. */
 typedef int (*ag_scan_fn)(void *ud, const char *line, size_t len, int64_t time_ns,
-                          const struct ag_event *ev);
+                          const struct ag_event *ev, const struct ag_pos *pos);
 
 struct ag_scan {
 	const struct ag_qnode *q;
@@ -215,7 +224,7 @@ int ag_store_count(struct ag_store *s, struct ag_scan *sc, const char *by, ag_co
 /* A search result: a copy of the event line. */
 struct ag_hit {
 	int64_t time_ns;
-	uint64_t gen, at; /* where it is stored: orders hits of the same time */
+	struct ag_pos pos; /* where it is stored: orders hits of the same time */
 	char *line;
 	size_t len;
 };

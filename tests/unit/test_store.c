@@ -425,7 +425,8 @@ Test(store, imports_first_slice, .init = mkdir_tmp, .fini = rm_tmp)
 	cr_assert_eq(access(path, F_OK), -1);
 }
 
-static int seen_line(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *e)
+static int seen_line(void *ud, const char *line, size_t len, int64_t t, const struct ag_event *e,
+                     const struct ag_pos *pos)
 {
 	(*(int *)ud)++;
 	return 0;
