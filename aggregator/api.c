@@ -591,6 +591,7 @@ static void tail_free(struct ag_tail *t)
 			break;
 		}
 	api->ntails--;
+	ag_store_follow(api->store, 0);
 	if (t->timer)
 		event_free(t->timer);
 	if (t->out)
@@ -668,6 +669,7 @@ static void handle_tail(struct ag_api *api, struct evhttp_request *req)
 	t->api = api;
 	t->req = req;
 	t->cursor = UINT64_MAX;
+	ag_store_follow(api->store, 1);
 	t->out = evbuffer_new();
 	t->next = api->tails;
 	api->tails = t;

@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 int ag_num_parse(const char *s, size_t n, double *out)
 {
@@ -297,6 +300,42 @@ static unsigned plain8(const unsigned char *p)
 	return m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
 }
 
+#ifdef __SSE2__
+/* The same for the 16 bytes at p, as a mask (bit i: byte i stops the scan).
+ * A signed compare with 0x20 flags control characters and non-ASCII bytes
+ * alike. */
+static unsigned stops16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	                         _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* The first byte of p[0..end) a string's scan stops at, or end. The loops
+ * only test for a stop before moving on, so the next load does not wait for
+ * where the last one stopped. */
+static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+	for (; end - p >= 16; p += 16) {
+		unsigned m = stops16(p);
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+#endif
+	for (; end - p >= 8; p += 8) {
+		unsigned k = plain8(p);
+		if (k < 8)
+			return p + k;
+	}
+	while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
 /* Scans the string whose opening quote is at *pp: sets *s and *n to its
  * text (unescaped into esc when it has escapes) and moves *pp past its
  * closing quote. Returns 0, or -1 when it is not a valid string. */
@@ -306,11 +345,7 @@ static int scan_string(const unsigned char **pp, const unsigned char *end, struc
 	const unsigned char *p = *pp + 1, *body = p;
 	int escapes = 0;
 	for (;;) {
-		unsigned k = 8;
-		while (k == 8 && end - p >= 8)
-			p += k = plain8(p);
-		while (k == 8 && p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-			p++;
+		p = skip_plain(p, end);
 		if (p >= end)
 			return -1;
 		unsigned char c = *p;

@@ -11,8 +11,9 @@
 #include "bloom.h"
 #include "sl_time.h"
 
-#define FRAME_VERSION 1
-#define MAX_MEMBERS   4096 /* an event with more is kept whole */
+#define FRAME_VERSION   1    /* hex values inside the encoding */
+#define FRAME_VERSION_X 2    /* hex values outside it (ag_frame_enc_finish) */
+#define MAX_MEMBERS     4096 /* an event with more is kept whole */
 
 enum { FT_TEXT, FT_HEX, FT_INT, FT_TIME, FT_ID, FT_BLOCK };
 
@@ -442,9 +443,9 @@ static void col_convert(struct ag_frame_enc *e, struct ag_fcol *c, int type)
 	*o = t;
 }
 
-void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out)
+void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out, struct sl_buf *hex)
 {
-	sl_buf_putc(out, FRAME_VERSION);
+	sl_buf_putc(out, hex ? FRAME_VERSION_X : FRAME_VERSION);
 	put_varint(out, e->n);
 	sl_buf_append(out, e->times.data, e->times.len);
 	put_varint(out, e->ncol);
@@ -471,8 +472,10 @@ void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out)
 			put_varint(out, w[o + 2 + j]);
 	}
 	sl_buf_append(out, e->ev.data, e->ev.len);
-	for (size_t i = 0; i < e->ncol; i++)
-		sl_buf_append(out, e->col[i].vals.data, e->col[i].vals.len);
+	for (size_t i = 0; i < e->ncol; i++) {
+		const struct ag_fcol *c = &e->col[i];
+		sl_buf_append(hex && col_type(c) == FT_HEX ? hex : out, c->vals.data, c->vals.len);
+	}
 	sl_buf_append(out, e->whole.data, e->whole.len);
 }
 
@@ -534,7 +537,10 @@ int ag_frame_times(const uint8_t *p, size_t n, uint32_t count, int64_t *t)
 {
 	const uint8_t *end = p + n;
 	uint64_t nev;
-	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) || nev != count)
+	if (n < 1 || (p[0] != FRAME_VERSION && p[0] != FRAME_VERSION_X))
+		return -1;
+	p++;
+	if (get_varint(&p, end, &nev) || nev != count)
 		return -1;
 	return get_times(&p, end, nev, NULL, t);
 }
@@ -657,14 +663,20 @@ static void head_free(struct fhead *h)
 
 /* Parses p[0..n) up to its whole events into h (free with head_free, also
  * on failure); the times go to the decoded layout's entries in out (NULL:
- * skipped; then max is not checked). Returns 0 or -1. */
-static int head_parse(const uint8_t *p, size_t n, size_t max, struct sl_buf *out, struct fhead *h)
+ * skipped; then max is not checked). x[0..xn) are the hex values kept
+ * outside an encoding of FRAME_VERSION_X, which must all belong to its hex
+ * columns; x NULL: not given (those columns get no data). Returns 0 or -1. */
+static int head_parse(const uint8_t *p, size_t n, const uint8_t *x, size_t xn, size_t max,
+                      struct sl_buf *out, struct fhead *h)
 {
-	const uint8_t *end = p + n;
+	const uint8_t *end = p + n, *xend = x ? x + xn : NULL;
 	uint64_t nev, ncol, nshape;
 	memset(h, 0, sizeof *h);
-	if (n < 1 || *p++ != FRAME_VERSION || get_varint(&p, end, &nev) ||
-	    nev > (uint64_t)(end - p) || (out && nev * AG_FRAME_ENT > max))
+	if (n < 1 || (*p != FRAME_VERSION && *p != FRAME_VERSION_X))
+		return -1;
+	int outside = *p++ == FRAME_VERSION_X;
+	if (get_varint(&p, end, &nev) || nev > (uint64_t)(end - p) ||
+	    (out && nev * AG_FRAME_ENT > max))
 		return -1;
 	h->nev = nev;
 	uint8_t *ents = NULL;
@@ -724,6 +736,15 @@ static int head_parse(const uint8_t *p, size_t n, size_t max, struct sl_buf *out
 	}
 	for (uint64_t i = 0; i < ncol; i++) {
 		uint64_t dl = col[i].len;
+		if (outside && col[i].type == FT_HEX) {
+			if (!x) /* not given: an empty column */
+				continue;
+			if (dl > (uint64_t)(xend - x))
+				return -1;
+			col[i].p = x;
+			col[i].end = x += dl;
+			continue;
+		}
 		if (dl > (uint64_t)(end - p))
 			return -1;
 		col[i].p = p;
@@ -731,7 +752,7 @@ static int head_parse(const uint8_t *p, size_t n, size_t max, struct sl_buf *out
 		p += dl;
 	}
 	h->whole = p;
-	return 0;
+	return x == xend || (outside && !x) ? 0 : -1;
 }
 
 /* 1 if p[0..n) holds a backslash followed by 'u' */
@@ -749,7 +770,7 @@ int ag_frame_escapes(const uint8_t *p, size_t n)
 	const uint8_t *end = p + n;
 	struct fhead h;
 	int rc = 1;
-	if (head_parse(p, n, 0, NULL, &h))
+	if (head_parse(p, n, NULL, 0, 0, NULL, &h))
 		goto out;
 	for (uint64_t i = 0; i < h.ncol; i++) {
 		struct dcol *c = &h.col[i];
@@ -774,8 +795,8 @@ out:
 	return rc;
 }
 
-long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
-                     size_t max, struct sl_buf *out)
+long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *x, size_t xn, const uint8_t *ids,
+                     const struct ag_frame_ext *ext, size_t max, struct sl_buf *out)
 {
 	const uint8_t *end = p + n;
 	struct fhead h;
@@ -784,7 +805,7 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struc
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, hex2_init);
 	sl_buf_reset(out);
-	if (head_parse(p, n, max, out, &h))
+	if (head_parse(p, n, x ? x : (const uint8_t *)"", xn, max, out, &h))
 		goto out;
 	uint64_t nev = h.nev, ncol = h.ncol;
 	struct dcol *col = h.col;

@@ -81,9 +81,12 @@ void ag_frame_enc_reset(struct ag_frame_enc *e, const struct ag_frame_ext *ext);
  * line[0..len). */
 void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const uint64_t id[2], const char *line,
                       size_t len);
-/* Appends the encoded frame to out. The encoder must be reset before the
- * next frame. */
-void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out);
+/* Appends the encoded frame to out. With hex (not NULL), the values of the
+ * hex columns (random ids: deflate cannot make them smaller, only spend time
+ * on them) are appended to hex instead, for the caller to store beside the
+ * compressed encoding; decoding then needs them back. The encoder must be
+ * reset before the next frame. */
+void ag_frame_enc_finish(struct ag_frame_enc *e, struct sl_buf *out, struct sl_buf *hex);
 void ag_frame_enc_free(struct ag_frame_enc *e);
 
 /* 1 if a key, a text value or a whole event of the encoded frame p[0..n)
@@ -93,13 +96,15 @@ void ag_frame_enc_free(struct ag_frame_enc *e);
 int ag_frame_escapes(const uint8_t *p, size_t n);
 
 /* Decodes p[0..n) into out (reset first): the entries, then the events.
- * ids: the events' ids as the block keeps them (16 bytes each: two
+ * x[0..xn): the hex values ag_frame_enc_finish put outside the encoding
+ * (NULL, 0 for an encoding that holds them). ids: the events' ids as the
+ * block keeps them (16 bytes each: two
  * little-endian u64), or NULL when the frame was encoded without; ext: the
  * block's columns, or NULL. Decoding stops (-1) past max bytes of out: a
  * few damaged bytes could otherwise ask for gigabytes. Returns the number
  * of events, or -1 when the data is inconsistent. */
-long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *ids, const struct ag_frame_ext *ext,
-                     size_t max, struct sl_buf *out);
+long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *x, size_t xn, const uint8_t *ids,
+                     const struct ag_frame_ext *ext, size_t max, struct sl_buf *out);
 /* Decodes only the event times from the first bytes of an encoded frame
  * (AG_FRAME_TIMES_MAX(count) of them are enough) into t[0..count). Returns
  * 0, or -1 when they are not count times. */

@@ -40,21 +40,23 @@
 #define BLK_SALTED 1u
 #define IDX_MAGIC  0x33584c53u /* "SLX3": the ids are the blocks' */
 #define IDX_MAGIC2                                                                                 \
-	0x32584c53u                /* "SLX2": sorted ids; still written for a                      \
-	                            * segment with blocks of no id section */
-#define IDX_MAGIC1     0x31584c53u /* "SLX1": its blocks are SLB1 */
-#define BLK_HDR        64
-#define IDX_HDR        64
-#define IDX_ENT        56
-#define IDX_ENT1       48           /* SLX1 */
-#define FRAME_RAW      (256u << 10) /* raw bytes of events per frame */
-#define FRAME_ENT      16
-#define EV_ENT         AG_FRAME_ENT /* per event in a frame's raw data: i64 time, u32 len */
-#define FRAME_COLUMNAR 1            /* first byte of a frame's data: the columnar encoding */
-#define FRAME_PRE      5            /* that byte and the encoding's length (u32) */
-#define BLOOM_BITS     10
-#define ID_BLOOM_BITS  16
-#define NS_PER_DAY     (86400LL * 1000000000LL)
+	0x32584c53u                  /* "SLX2": sorted ids; still written for a                    \
+	                              * segment with blocks of no id section */
+#define IDX_MAGIC1       0x31584c53u /* "SLX1": its blocks are SLB1 */
+#define BLK_HDR          64
+#define IDX_HDR          64
+#define IDX_ENT          56
+#define IDX_ENT1         48           /* SLX1 */
+#define FRAME_RAW        (256u << 10) /* raw bytes of events per frame */
+#define FRAME_ENT        16
+#define EV_ENT           AG_FRAME_ENT /* per event in a frame's raw data: i64 time, u32 len */
+#define FRAME_COLUMNAR   1            /* first byte of a frame's data: the columnar encoding */
+#define FRAME_PRE        5            /* that byte and the encoding's length (u32) */
+#define FRAME_COLUMNAR_X 2            /* ... the encoding, its hex values beside the zlib stream */
+#define FRAME_PRE_X      9            /* that byte, the encoding's length, the hex values' length */
+#define BLOOM_BITS       10
+#define ID_BLOOM_BITS    16
+#define NS_PER_DAY       (86400LL * 1000000000LL)
 
 static uint32_t crc(const void *p, size_t n)
 {
@@ -1481,33 +1483,38 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	char *zp = sl_buf_reserve(z, f->zlen);
 	if (!f->zlen || read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
 		return -1;
-	if (zp[0] != FRAME_COLUMNAR) {
+	if (zp[0] != FRAME_COLUMNAR && zp[0] != FRAME_COLUMNAR_X) {
 		char *rp = sl_buf_reserve(raw, f->raw_len);
 		if (inflate_exact(zp, f->zlen, rp, f->raw_len))
 			return -1;
 		sl_buf_commit(raw, f->raw_len);
 		return 0;
 	}
-	uint32_t el;
+	size_t pre = zp[0] == FRAME_COLUMNAR_X ? FRAME_PRE_X : FRAME_PRE;
+	uint32_t el, xl = 0;
 	/* the encoding is mostly smaller than what it decodes to; a frame of
 	 * a few short events can be larger (the keys, the column headers) */
-	if (f->zlen < FRAME_PRE || (el = sl_get32((const uint8_t *)zp + 1)) > 2 * f->raw_len + 4096)
+	if (f->zlen < pre || (el = sl_get32((const uint8_t *)zp + 1)) > 2 * f->raw_len + 4096 ||
+	    (pre == FRAME_PRE_X && (xl = sl_get32((const uint8_t *)zp + 5)) > f->zlen - pre))
 		return -1;
-	/* the events' ids go after the encoding, in room decoding leaves alone */
+	/* the events' ids and the hex values go after the encoding, in room
+	 * decoding leaves alone (decoding writes to z) */
 	size_t il = f->blk && has_ids(f->blk) ? 16 * (size_t)f->count : 0;
-	char *ep = sl_buf_reserve(raw, el + il);
-	if (inflate_exact(zp + FRAME_PRE, f->zlen - FRAME_PRE, ep, el))
+	char *ep = sl_buf_reserve(raw, (size_t)el + il + xl);
+	if (inflate_exact(zp + pre + xl, f->zlen - pre - xl, ep, el))
 		return -1;
 	sl_buf_commit(raw, el);
 	if (f->blk && frame_lacks(pf, (const uint8_t *)raw->data, raw->len, cr, f->blk))
 		return 1;
 	if (il && read_all(g->fd, ep + el, il, f->blk->off + BLK_HDR + 16ull * f->first))
 		return -1;
+	memcpy(ep + el + il, zp + pre, xl);
 	/* decode into z, then give the decoded bytes to raw */
 	struct cr_ext x = {cr, f->blk};
 	struct ag_frame_ext ext = {
 	    .find = cr_find, .values = cr_values, .ud = &x, .first = f->first};
 	long n = ag_frame_decode((const uint8_t *)raw->data, raw->len,
+	                         pre == FRAME_PRE_X ? (const uint8_t *)ep + el + il : NULL, xl,
 	                         il ? (const uint8_t *)ep + el : NULL, f->blk ? &ext : NULL,
 	                         f->raw_len, z);
 	struct sl_buf t = *z;
@@ -1933,17 +1940,19 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 	if (nkeys)
 		memcpy(g->keys + g->nkeys, keys, nkeys * sizeof *keys);
 	g->nkeys += nkeys;
-	struct ag_recent *r = &s->ring[s->seq % s->o.recent];
-	if (len + 1 > r->cap) {
-		r->cap = (uint32_t)(len + 1 < 512 ? 512 : len + 1);
-		free(r->line);
-		r->line = sl_malloc(r->cap);
+	if (s->followers) {
+		struct ag_recent *r = &s->ring[s->seq % s->o.recent];
+		if (len + 1 > r->cap) {
+			r->cap = (uint32_t)(len + 1 < 512 ? 512 : len + 1);
+			free(r->line);
+			r->line = sl_malloc(r->cap);
+		}
+		memcpy(r->line, line, len);
+		r->line[len] = '\0';
+		r->len = (uint32_t)len;
+		r->seq = s->seq;
+		r->time_ns = time_ns;
 	}
-	memcpy(r->line, line, len);
-	r->line[len] = '\0';
-	r->len = (uint32_t)len;
-	r->seq = s->seq;
-	r->time_ns = time_ns;
 	s->seq++;
 	s->pending_bytes += len;
 	if (!s->pending_since_ms)
@@ -1997,6 +2006,7 @@ static void hset_add(struct hset *hs, uint64_t h)
 /* Scratch of ag_store_flush, kept from block to block. */
 struct flush_buf {
 	struct sl_buf out, raw, cols, frames, table;
+	struct sl_buf hex; /* a frame's hex values (ag_frame_enc_finish) */
 	struct hset hs;
 	struct colbuild cb;
 	struct ag_frame_enc enc;
@@ -2011,6 +2021,7 @@ static void flush_buf_free(struct flush_buf *fb)
 	sl_buf_free(&fb->cols);
 	sl_buf_free(&fb->frames);
 	sl_buf_free(&fb->table);
+	sl_buf_free(&fb->hex);
 	ag_frame_enc_free(&fb->enc);
 	free(fb->hs.v);
 	colbuild_free(&fb->cb);
@@ -2067,26 +2078,31 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 				hset_add(hs, g->keys[p->key0 + k]);
 		}
 		sl_buf_reset(raw);
-		ag_frame_enc_finish(&fb->enc, raw);
+		sl_buf_reset(&fb->hex);
+		ag_frame_enc_finish(&fb->enc, raw, &fb->hex);
 		size_t blen = ag_bloom_size(hs->n, BLOOM_BITS);
 		if (!s->zc && !(s->zc = libdeflate_alloc_compressor(s->o.level))) {
 			sl_error("out of memory for a compressor");
 			abort();
 		}
-		size_t zl = libdeflate_zlib_compress_bound(s->zc, raw->len);
-		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + FRAME_PRE + zl);
+		size_t zl = libdeflate_zlib_compress_bound(s->zc, raw->len), xl = fb->hex.len;
+		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + FRAME_PRE_X + xl + zl);
 		memset(o, 0, blen);
 		uint64_t salt = frame_salt(tmin, nf);
 		for (size_t i = 0; i < hs->cap; i++)
 			if (hs->v[i])
 				ag_bloom_add(o, blen, hs->v[i] ^ salt);
-		/* the columnar encoding (frame.h), then the zlib format, written by
-		 * libdeflate: faster than zlib and about a tenth smaller at the
-		 * same level */
-		o[blen] = FRAME_COLUMNAR;
+		/* the columnar encoding (frame.h) in the zlib format, written by
+		 * libdeflate (faster than zlib and about a tenth smaller at the
+		 * same level), after the hex values kept as they are */
+		o[blen] = FRAME_COLUMNAR_X;
 		sl_put32(o + blen + 1, (uint32_t)raw->len);
-		zl = FRAME_PRE +
-		     libdeflate_zlib_compress(s->zc, raw->data, raw->len, o + blen + FRAME_PRE, zl);
+		sl_put32(o + blen + 5, (uint32_t)xl);
+		if (xl)
+			memcpy(o + blen + FRAME_PRE_X, fb->hex.data, xl);
+		zl = FRAME_PRE_X + xl +
+		     libdeflate_zlib_compress(s->zc, raw->data, raw->len,
+		                              o + blen + FRAME_PRE_X + xl, zl);
 		sl_buf_commit(fr, blen + zl);
 		buf_u32(&fb->table, (uint32_t)fn);
 		buf_u32(&fb->table, (uint32_t)rl);
@@ -2432,19 +2448,25 @@ static int newest_block_first(const void *a, const void *b)
 static int frame_times(const struct ag_segment *g, const struct frame *f, struct sl_buf *ents,
                        int64_t *t)
 {
-	uint8_t pre[FRAME_PRE];
+	uint8_t pre[FRAME_PRE_X];
 	uint64_t at = f->off + f->bloom_len, left = f->zlen;
-	if (f->zlen < FRAME_PRE || read_all(g->fd, pre, FRAME_PRE, at))
+	size_t pl = f->zlen < FRAME_PRE_X ? (size_t)f->zlen : FRAME_PRE_X;
+	if (pl < FRAME_PRE || read_all(g->fd, pre, pl, at) ||
+	    (pre[0] == FRAME_COLUMNAR_X && pl < FRAME_PRE_X))
 		return -1;
-	int columnar = pre[0] == FRAME_COLUMNAR;
+	int columnar = pre[0] == FRAME_COLUMNAR || pre[0] == FRAME_COLUMNAR_X;
 	size_t need = (size_t)f->count * EV_ENT;
 	if (columnar) {
 		/* the times come first, as varints */
+		uint64_t skip =
+		    pre[0] == FRAME_COLUMNAR ? FRAME_PRE : FRAME_PRE_X + sl_get32(pre + 5);
 		need = sl_get32(pre + 1);
 		if (need > AG_FRAME_TIMES_MAX(f->count))
 			need = AG_FRAME_TIMES_MAX(f->count);
-		at += FRAME_PRE;
-		left -= FRAME_PRE;
+		if (skip > left)
+			return -1;
+		at += skip;
+		left -= skip;
 	}
 	uint8_t in[16384];
 	z_stream zs = {0};
@@ -2897,6 +2919,16 @@ void ag_hits_free(struct ag_hit *hits, size_t n)
 	free(hits);
 }
 
+void ag_store_follow(struct ag_store *s, int on)
+{
+	pthread_rwlock_wrlock(&s->lock);
+	if (on && !s->followers++)
+		s->ring_from = s->seq; /* the ring holds nothing older */
+	else if (!on && s->followers)
+		s->followers--;
+	pthread_rwlock_unlock(&s->lock);
+}
+
 uint64_t ag_store_recent(struct ag_store *s, uint64_t *cursor, ag_scan_fn fn, void *ud)
 {
 	uint64_t dropped = 0;
@@ -2904,6 +2936,8 @@ uint64_t ag_store_recent(struct ag_store *s, uint64_t *cursor, ag_scan_fn fn, vo
 	if (*cursor == UINT64_MAX || *cursor > s->seq)
 		*cursor = s->seq;
 	uint64_t first = s->seq > s->o.recent ? s->seq - s->o.recent : 0;
+	if (first < s->ring_from)
+		first = s->ring_from;
 	if (*cursor < first) {
 		dropped = first - *cursor;
 		*cursor = first;

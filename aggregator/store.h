@@ -116,8 +116,11 @@ struct ag_store {
 	uint64_t seq; /* events added since start */
 	size_t pending_bytes;
 	int64_t pending_since_ms; /* when the oldest pending event came; 0: none */
-	/* the newest events, for tail */
+	/* the newest events, for tail: kept only while a reader follows
+	 * (ag_store_follow), from event ring_from on */
 	struct ag_recent *ring;
+	size_t followers;
+	uint64_t ring_from;
 	/* counters */
 	uint64_t events, disk_bytes, raw_bytes; /* disk: blocks and indexes */
 	uint64_t dropped_duplicates;
@@ -235,9 +238,15 @@ struct ag_hit {
 long ag_store_search(struct ag_store *s, struct ag_scan *sc, size_t limit, struct ag_hit **hits);
 void ag_hits_free(struct ag_hit *hits, size_t n);
 
+/* A reader of ag_store_recent starts (on = 1) or stops (on = 0) following
+ * new events. The store copies each new event into its ring only while at
+ * least one reader follows: no tail open, no copy. */
+void ag_store_follow(struct ag_store *s, int on);
+
 /* Calls fn for each recent event with seq > *cursor, oldest first, and
  * moves *cursor. *cursor == UINT64_MAX starts at the newest event. Returns
- * the number of events that fell out of the ring unseen. */
+ * the number of events that fell out of the ring unseen. The caller follows
+ * (ag_store_follow) from before its first call. */
 uint64_t ag_store_recent(struct ag_store *s, uint64_t *cursor, ag_scan_fn fn, void *ud);
 
 #endif

@@ -62,9 +62,14 @@ static void check_layout(const struct sl_buf *out, long n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ag_frame_enc enc;
-	struct sl_buf payload = {0}, out = {0};
-	/* decoding arbitrary bytes */
-	long n = ag_frame_decode(data, size, NULL, &ext, 64 * size + (1 << 20), &out);
+	struct sl_buf payload = {0}, out = {0}, hex = {0};
+	/* decoding arbitrary bytes, also with their last quarter as the hex
+	 * values kept outside */
+	long n = ag_frame_decode(data, size, NULL, 0, NULL, &ext, 64 * size + (1 << 20), &out);
+	if (n >= 0)
+		check_layout(&out, n);
+	n = ag_frame_decode(data, size - size / 4, data + size - size / 4, size / 4, NULL, &ext,
+	                    64 * size + (1 << 20), &out);
 	if (n >= 0)
 		check_layout(&out, n);
 	(void)ag_frame_escapes(data, size);
@@ -100,12 +105,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ag_frame_enc_add(&enc, t, id, p, len);
 		p += len + (nl != NULL);
 	}
-	ag_frame_enc_finish(&enc, &payload);
+	/* odd sizes keep the hex values outside the encoding */
+	int outside = size & 1;
+	ag_frame_enc_finish(&enc, &payload, outside ? &hex : NULL);
 	/* without a backslash in the lines, no text of the encoding has one */
 	if (!memchr(data, '\\', size) &&
 	    ag_frame_escapes((const uint8_t *)payload.data, payload.len))
 		abort();
-	n = ag_frame_decode((const uint8_t *)payload.data, payload.len, ids, &ext, SIZE_MAX, &out);
+	n = ag_frame_decode((const uint8_t *)payload.data, payload.len,
+	                    outside ? (const uint8_t *)hex.data : NULL, hex.len, ids, &ext,
+	                    SIZE_MAX, &out);
 	if (n != (long)lines)
 		abort();
 	check_layout(&out, n);
@@ -132,5 +141,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	sl_buf_free(&payload);
 	sl_buf_free(&out);
+	sl_buf_free(&hex);
 	return 0;
 }

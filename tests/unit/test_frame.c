@@ -69,11 +69,13 @@ static long lv_values(void *ud, int h, const uint8_t **codes, size_t *ncodes,
 
 static const struct ag_frame_ext lv_ext = {lv_find, lv_match, lv_values, NULL, 0};
 
-/* Encodes lines[0..n) with times t, decodes, and checks both give back. */
-static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
+/* Encodes lines[0..n) with times t, decodes, and checks both give back; the
+ * hex values inside the encoding (outside 0) or outside it. Returns the
+ * length of the encoding and, outside, of the hex values. */
+static size_t round_trip_in(const char *const *lines, const int64_t *t, size_t n, int outside)
 {
 	struct ag_frame_enc e = {0};
-	struct sl_buf enc = {0}, out = {0};
+	struct sl_buf enc = {0}, out = {0}, hex = {0};
 	uint8_t *ids = calloc(n + 1, 16);
 	ag_frame_enc_reset(&e, &lv_ext);
 	for (size_t i = 0; i < n; i++) {
@@ -83,10 +85,12 @@ static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
 			ids[16 * i + (size_t)k] = (uint8_t)(id[k / 8] >> (8 * (k % 8)));
 		ag_frame_enc_add(&e, t[i], id, lines[i], strlen(lines[i]));
 	}
-	ag_frame_enc_finish(&e, &enc);
-	cr_assert_eq(
-	    ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, SIZE_MAX, &out),
-	    (long)n);
+	ag_frame_enc_finish(&e, &enc, outside ? &hex : NULL);
+	const uint8_t *x = outside ? (const uint8_t *)hex.data : NULL;
+	size_t xl = hex.len;
+	cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, x, xl, ids, &lv_ext,
+	                             SIZE_MAX, &out),
+	             (long)n);
 	size_t off = n * AG_FRAME_ENT;
 	for (size_t i = 0; i < n; i++) {
 		const char *ent = out.data + i * AG_FRAME_ENT;
@@ -105,24 +109,49 @@ static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
 	/* a decoding longer than the caller allows is refused */
 	struct sl_buf o2 = {0};
 	cr_assert_eq(
-	    ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, out.len, &o2),
+	    ag_frame_decode((const uint8_t *)enc.data, enc.len, x, xl, ids, &lv_ext, out.len, &o2),
 	    (long)n);
-	cr_assert_eq(
-	    ag_frame_decode((const uint8_t *)enc.data, enc.len, ids, &lv_ext, out.len - 1, &o2),
-	    -1);
+	cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, x, xl, ids, &lv_ext,
+	                             out.len - 1, &o2),
+	             -1);
+	/* hex values that are not all the encoding's are refused: one short,
+	 * one too many, or given to an encoding that holds its own */
+	if (xl) {
+		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, x, xl - 1, ids,
+		                             &lv_ext, SIZE_MAX, &o2),
+		             -1);
+		sl_buf_putc(&hex, 'x');
+		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len,
+		                             (const uint8_t *)hex.data, xl + 1, ids, &lv_ext,
+		                             SIZE_MAX, &o2),
+		             -1);
+	} else if (!outside) {
+		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len,
+		                             (const uint8_t *)"ab", 2, ids, &lv_ext, SIZE_MAX, &o2),
+		             -1);
+	}
 	sl_buf_free(&o2);
 	/* every shorter prefix of the encoding is refused */
 	for (size_t cut = 0; cut < enc.len; cut += 1 + cut / 50)
-		cr_assert_eq(
-		    ag_frame_decode((const uint8_t *)enc.data, cut, ids, &lv_ext, SIZE_MAX, &out),
-		    -1, "cut %zu", cut);
-	size_t len = enc.len;
+		cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, cut, x, xl, ids, &lv_ext,
+		                             SIZE_MAX, &out),
+		             -1, "cut %zu", cut);
+	size_t len = enc.len + xl;
 	free(ids);
 	free(t2);
 	sl_buf_free(&enc);
+	sl_buf_free(&hex);
 	sl_buf_free(&out);
 	ag_frame_enc_free(&e);
 	return len;
+}
+
+/* round_trip_in both ways: the same bytes, only in two places. */
+static size_t round_trip(const char *const *lines, const int64_t *t, size_t n)
+{
+	size_t in = round_trip_in(lines, t, n, 0);
+	cr_assert_eq(round_trip_in(lines, t, n, 1), in);
+	return in;
 }
 
 Test(frame, shipper_events_round_trip_and_shrink)
@@ -139,10 +168,12 @@ Test(frame, shipper_events_round_trip_and_shrink)
 		snprintf(buf[i], sizeof buf[i],
 		         "{\"time\":\"%s\",\"id\":\"%016llx%016llx\",\"host\":\"web-%d\","
 		         "\"offset\":%d,\"level\":\"%s\",\"message\":\"request %d done\","
-		         "\"http\":{\"status\":%d},\"ok\":%s,\"ratio\":%d.5}",
+		         "\"http\":{\"status\":%d},\"ok\":%s,\"ratio\":%d.5,"
+		         "\"span_id\":\"%016llx\"}",
 		         ts, (unsigned long long)i * 0x9E3779B97F4A7C15ULL,
 		         (unsigned long long)i * 0xC2B2AE3D27D4EB4FULL, i % 3, i * 211,
-		         i % 7 ? "info" : "error", i, 200 + i % 5, i % 2 ? "true" : "false", i);
+		         i % 7 ? "info" : "error", i, 200 + i % 5, i % 2 ? "true" : "false", i,
+		         (unsigned long long)(i + 1) * 0xFF51AFD7ED558CCDULL);
 		lines[i] = buf[i];
 		text += strlen(buf[i]);
 	}
@@ -153,10 +184,11 @@ Test(frame, shipper_events_round_trip_and_shrink)
 	ag_frame_enc_reset(&e, &lv_ext);
 	for (int i = 0; i < N; i++)
 		ag_frame_enc_add(&e, t[i], NULL, lines[i], strlen(lines[i]));
-	ag_frame_enc_finish(&e, &b);
+	ag_frame_enc_finish(&e, &b, NULL);
 	cr_assert(memmem(b.data, b.len, "level\x05", 6), "level is not a block column");
-	cr_assert_eq(ag_frame_decode((const uint8_t *)b.data, b.len, NULL, NULL, SIZE_MAX, &out),
-	             -1);
+	cr_assert_eq(
+	    ag_frame_decode((const uint8_t *)b.data, b.len, NULL, 0, NULL, NULL, SIZE_MAX, &out),
+	    -1);
 	sl_buf_free(&b);
 	sl_buf_free(&out);
 	ag_frame_enc_free(&e);
@@ -222,12 +254,15 @@ Test(frame, damaged_data_is_refused)
 {
 	struct sl_buf out = {0};
 	const uint8_t junk[] = {1, 2, 0, 0, 5, 0};
-	cr_assert_eq(ag_frame_decode(junk, sizeof junk, NULL, NULL, SIZE_MAX, &out), -1);
-	const uint8_t version[] = {2, 0, 0, 0, 0};
-	cr_assert_eq(ag_frame_decode(version, sizeof version, NULL, NULL, SIZE_MAX, &out), -1);
-	const uint8_t empty[] = {1, 0, 0, 0};
-	cr_assert_eq(ag_frame_decode(empty, sizeof empty, NULL, NULL, SIZE_MAX, &out), 0);
+	cr_assert_eq(ag_frame_decode(junk, sizeof junk, NULL, 0, NULL, NULL, SIZE_MAX, &out), -1);
+	const uint8_t version[] = {3, 0, 0, 0};
+	cr_assert_eq(ag_frame_decode(version, sizeof version, NULL, 0, NULL, NULL, SIZE_MAX, &out),
+	             -1);
+	const uint8_t empty[] = {1, 0, 0, 0}, empty_x[] = {2, 0, 0, 0};
+	cr_assert_eq(ag_frame_decode(empty, sizeof empty, NULL, 0, NULL, NULL, SIZE_MAX, &out), 0);
+	cr_assert_eq(ag_frame_decode(empty_x, sizeof empty_x, NULL, 0, NULL, NULL, SIZE_MAX, &out),
+	             0);
 	const uint8_t extra[] = {1, 0, 0, 0, 9};
-	cr_assert_eq(ag_frame_decode(extra, sizeof extra, NULL, NULL, SIZE_MAX, &out), -1);
+	cr_assert_eq(ag_frame_decode(extra, sizeof extra, NULL, 0, NULL, NULL, SIZE_MAX, &out), -1);
 	sl_buf_free(&out);
 }

@@ -13,6 +13,7 @@
 
 #include "fields.h"
 #include "query.h"
+#include "sl_time.h"
 #include "store.h"
 
 static char dir[256];
@@ -274,6 +275,77 @@ Test(store, reads_and_extends_a_store_of_the_previous_format, .init = mkdir_tmp,
 	}
 }
 
+/* Event i of the store-v3 fixture, as its generator wrote it: the same
+ * function, with ag_store_add (16 KiB blocks), built at commit 4dd6b03.
+ * Returns its time; its id goes to id. */
+static int64_t v3_line(int i, char *line, size_t cap, uint64_t id[2])
+{
+	char ts[SL_TIME_LEN], idhex[40];
+	int64_t t = 1793577600000000000LL + (int64_t)i * 1234567891LL; /* 2026-11-02 */
+	sl_time_format(t, ts);
+	unsigned long long a = (unsigned long long)(i + 1) * 0x9E3779B97F4A7C15ULL;
+	unsigned long long b = (unsigned long long)(i + 7) * 0xC2B2AE3D27D4EB4FULL;
+	snprintf(idhex, sizeof idhex, "%016llx%016llx", b, a);
+	snprintf(line, cap,
+	         "{\"time\":\"%s\",\"id\":\"%s\",\"service\":\"svc%d\",\"level\":\"%s\","
+	         "\"trace_id\":\"%016llx%016llx\",\"span_id\":\"%016llx\","
+	         "\"message\":\"v3 event %d took %dms\",\"n\":%d}",
+	         ts, idhex, i % 4, i % 5 ? "info" : "error", a, b, a ^ b, i, i * 7 % 1000, i);
+	ag_id_parse(idhex, id);
+	return t;
+}
+
+Test(store, reads_frames_with_hex_values_inside, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	/* 400 events written before hex values (trace_id, span_id) were kept
+	 * outside the zlib stream: frames FRAME_COLUMNAR, encoding version 1.
+	 * Every event comes back byte for byte, and new events (frames of the
+	 * new kind) go beside them. */
+	copy_fixture("store-v3");
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	for (int round = 0; round < 2; round++) {
+		cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+		cr_assert_eq(count(&s, "*"), 400);
+		cr_assert_eq(count(&s, "level:error"), 80);
+		for (int i = 0; i < 400; i += 37) {
+			char line[1024], q[128], err[256];
+			uint64_t id[2];
+			int64_t t = v3_line(i, line, sizeof line, id);
+			id[0] ^= (uint64_t)round; /* as stored again below */
+			cr_assert(ag_store_seen(&s, id, t), "id of event %d", i);
+			const char *tr = strstr(line, "\"trace_id\":\"") + 12;
+			snprintf(q, sizeof q, "trace_id:%.32s", tr);
+			struct ag_qnode *n = ag_query_parse(q, err, sizeof err);
+			struct ag_scan sc = {.q = n};
+			struct ag_hit *hits;
+			cr_assert_eq(ag_store_search(&s, &sc, 0, &hits), 1, "%s", q);
+			cr_assert_str_eq(hits[0].line, line);
+			ag_hits_free(hits, 1);
+			ag_query_free(n);
+		}
+		if (round == 0) { /* the same events again, as new frames in a new segment */
+			char line[1024];
+			uint64_t id[2];
+			for (int i = 0; i < 400; i++) {
+				int64_t t = v3_line(i, line, sizeof line, id);
+				id[0] ^= 1; /* another id: stored again */
+				store_line(&s, line, t, id);
+			}
+			cr_assert_eq(ag_store_flush(&s), 0);
+			cr_assert_eq(count(&s, "*"), 800);
+			cr_assert_eq(count(&s, "\"v3 event 123\""), 2);
+			ag_store_close(&s);
+			/* only the new segment: the old one's frames are read above */
+			char cmd[600];
+			snprintf(cmd, sizeof cmd, "rm %s/default-20261102-000000.*", dir);
+			cr_assert_eq(system(cmd), 0);
+		} else {
+			ag_store_close(&s);
+		}
+	}
+}
+
 Test(store, frames_without_a_word_are_not_decoded, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct ag_store s;
@@ -438,6 +510,8 @@ Test(store, recent_ring, .init = mkdir_tmp, .fini = rm_tmp)
 	struct ag_store_opts o = small();
 	o.recent = 16;
 	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	add(&s, 100, "before anyone follows: not kept");
+	ag_store_follow(&s, 1);
 	uint64_t cur = UINT64_MAX;
 	int n = 0;
 	cr_assert_eq(ag_store_recent(&s, &cur, seen_line, &n), 0);
@@ -451,6 +525,20 @@ Test(store, recent_ring, .init = mkdir_tmp, .fini = rm_tmp)
 	n = 0;
 	cr_assert_eq(ag_store_recent(&s, &cur, seen_line, &n), 19);
 	cr_assert_eq(n, 16);
+	/* nobody follows: new events are not kept; a new follower starts at
+	 * the newest and sees only what comes after */
+	ag_store_follow(&s, 0);
+	for (int i = 40; i < 45; i++)
+		add(&s, i, "unfollowed");
+	ag_store_follow(&s, 1);
+	cur = UINT64_MAX;
+	n = 0;
+	cr_assert_eq(ag_store_recent(&s, &cur, seen_line, &n), 0);
+	cr_assert_eq(n, 0);
+	add(&s, 45, "followed");
+	uint64_t old = 0; /* a cursor from before: the unkept events count as missed */
+	cr_assert_eq(ag_store_recent(&s, &old, seen_line, &n), 46);
+	cr_assert_eq(n, 1);
 	ag_store_close(&s);
 }
 
