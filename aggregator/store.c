@@ -149,22 +149,69 @@ static int idset_has(const struct ag_idset *set, const uint64_t id[2])
 	return 0;
 }
 
+/* A zeroed table of cap ids, mapped on its own (unmapped by idset_free).
+ * A segment's table grows to 128 MiB and more, and each id added or checked
+ * lands on a random page of it: in 2 MiB pages where the kernel gives them,
+ * that is one TLB entry per 2 MiB instead of per 4 KiB. */
+static uint64_t (*idset_map(size_t cap))[2]
+{
+	size_t len = cap * sizeof(uint64_t[2]);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		sl_error("out of memory: %zu bytes for an open segment's ids", len);
+		abort();
+	}
+#ifdef MADV_HUGEPAGE
+	if (len >= (2u << 20))
+		madvise(p, len, MADV_HUGEPAGE); /* a hint: 4 KiB pages work too */
+#endif
+	return p;
+}
+
 /* Replaces set->v with a table twice the size (freeing the old one). */
 static void idset_grow(struct ag_idset *set)
 {
 	struct ag_idset bigger = {.cap = set->cap ? set->cap * 2 : 1 << 12};
-	bigger.v = sl_calloc(bigger.cap, sizeof *bigger.v);
+	bigger.v = idset_map(bigger.cap);
 	for (size_t i = 0; i < set->cap; i++)
 		if (set->v[i][0] || set->v[i][1])
 			idset_add(&bigger, set->v[i]);
-	free(set->v);
+	if (set->v)
+		munmap(set->v, set->cap * sizeof *set->v);
 	*set = bigger;
 }
 
 static void idset_free(struct ag_idset *set)
 {
-	free(set->v);
+	if (set->v)
+		munmap(set->v, set->cap * sizeof *set->v);
 	memset(set, 0, sizeof *set);
+}
+
+/* Gives a sealed segment's table to the store as its spare, which the next
+ * open segment takes whole (ids_add): the next segment of a steady stream
+ * needs as many ids, and so does not grow its table again (each growth
+ * re-adds every id and touches fresh pages). */
+static void idset_retire(struct ag_store *s, struct ag_idset *set)
+{
+	if (set->cap > s->spare_ids.cap) {
+		idset_free(&s->spare_ids);
+		s->spare_ids = *set;
+		memset(set, 0, sizeof *set);
+	}
+	idset_free(set);
+}
+
+/* Adds id to g's set of ids, which takes the store's spare table first. */
+static void ids_add(struct ag_store *s, struct ag_segment *g, const uint64_t id[2])
+{
+	if (!g->open_ids.cap && s->spare_ids.cap) {
+		g->open_ids = s->spare_ids;
+		memset(g->open_ids.v, 0, g->open_ids.cap * sizeof *g->open_ids.v);
+		g->open_ids.n = 0;
+		memset(&s->spare_ids, 0, sizeof s->spare_ids);
+	}
+	idset_add(&g->open_ids, id);
 }
 
 static int id_cmp(const uint8_t *a, const uint64_t id[2])
@@ -1702,7 +1749,7 @@ static int seg_seal(struct ag_store *s, struct ag_segment *g)
 	if (seg_write_index(s, g))
 		return -1;
 	g->sealed = 1;
-	idset_free(&g->open_ids);
+	idset_retire(s, &g->open_ids);
 	sl_debug("%s: sealed (%llu events)", g->path, (unsigned long long)g->nevents);
 	return 0;
 }
@@ -1860,6 +1907,7 @@ void ag_store_close(struct ag_store *s)
 	ag_event_free(&s->add_ev);
 	libdeflate_free_compressor(s->zc);
 	flush_buf_free(s->fb);
+	idset_free(&s->spare_ids);
 	pthread_rwlock_destroy(&s->lock);
 	memset(s, 0, sizeof *s);
 }
@@ -1916,7 +1964,7 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 		pthread_rwlock_wrlock(&s->lock);
 	struct ag_segment *g = open_segment_for(s, cls, day_of(time_ns));
 	col_event(cb_for(s, g, len), ev);
-	idset_add(&g->open_ids, id);
+	ids_add(s, g, id);
 	if (g->npe == g->cap_pe) {
 		g->cap_pe = g->cap_pe ? g->cap_pe * 2 : 1024;
 		g->pe = sl_realloc(g->pe, g->cap_pe * sizeof *g->pe);
@@ -2208,10 +2256,13 @@ int ag_store_flush(struct ag_store *s)
 		struct ag_segment *g = s->segs[gi];
 		if (g->sealed || g->fd < 0)
 			continue;
-		if (g->raw_bytes >= s->o.segment_max ||
-		    (s->o.seal_idle_ms && now - g->last_write_ms >= s->o.seal_idle_ms))
+		int idle = s->o.seal_idle_ms && now - g->last_write_ms >= s->o.seal_idle_ms;
+		if (g->raw_bytes >= s->o.segment_max || idle) {
 			if (seg_seal(s, g))
 				goto out;
+			if (idle) /* no stream to keep a table for */
+				idset_free(&s->spare_ids);
+		}
 	}
 	rc = 0;
 out:

@@ -128,6 +128,7 @@ struct ag_store {
 	struct ag_event add_ev;               /* writer: ag_store_add parses into it */
 	struct libdeflate_compressor *zc;     /* writer: compresses frames */
 	struct flush_buf *fb;                 /* writer: ag_store_flush's scratch */
+	struct ag_idset spare_ids; /* writer: a sealed segment's id table, for the next */
 };
 
 /* Fills o with the defaults. */

@@ -346,6 +346,46 @@ Test(store, reads_frames_with_hex_values_inside, .init = mkdir_tmp, .fini = rm_t
 	}
 }
 
+Test(store, segments_sealed_when_full_hand_on_their_id_table, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	/* each full segment's id table is cleared and taken by the next one:
+	 * no id may stay behind in it, none may be lost */
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	o.segment_max = 32 << 10; /* ~180 events a segment */
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	for (int i = 0; i < 3000; i++) {
+		cr_assert(add(&s, i, "full"), "event %d", i);
+		if (i % 50 == 49)
+			cr_assert_eq(ag_store_flush(&s), 0);
+		/* the open segment's table holds its own ids and no others */
+		for (size_t k = 0; k < s.nsegs; k++) {
+			const struct ag_idset *t = &s.segs[k]->open_ids;
+			size_t used = 0;
+			for (size_t j = 0; j < t->cap; j++)
+				used += t->v[j][0] || t->v[j][1];
+			cr_assert_eq(used, s.segs[k]->sealed ? 0 : t->n, "event %d", i);
+		}
+	}
+	cr_assert_eq(ag_store_flush(&s), 0);
+	cr_assert_gt(s.nsegs, 10);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 3000; i++)
+			cr_assert_not(add(&s, i, "full"), "event %d stored twice", i);
+		for (int i = 3000; i < 3100; i++) { /* in no table */
+			char idhex[40];
+			uint64_t id[2];
+			snprintf(idhex, sizeof idhex, "%032x", i + 1);
+			ag_id_parse(idhex, id);
+			cr_assert_not(ag_store_seen(&s, id, (1793491200LL + i) * 1000000000LL));
+		}
+		cr_assert_eq(count(&s, "*"), 3000);
+		ag_store_close(&s);
+		cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	}
+	ag_store_close(&s);
+}
+
 Test(store, frames_without_a_word_are_not_decoded, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct ag_store s;
