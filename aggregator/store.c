@@ -1151,38 +1151,57 @@ static int id_pos_cmp(const void *a, const void *b)
 	return id_pair_cmp(((const struct id_pos *)a)->id, ((const struct id_pos *)b)->id);
 }
 
-/* Sorts v[0..n) by id: in place by the top 16 bits (American flag sort:
- * ids are hashes, so the buckets are even), then each bucket by qsort. */
-static void id_pos_sort(struct id_pos *v, size_t n)
+/* Sorts v[0..n) by id: moves its elements into 256 buckets by byte `shift`
+ * of id[0] (in place: American flag sort), then each bucket by the next
+ * byte, down to the top 16 bits; what is left of a bucket by insertion, or
+ * by qsort when it is large. 256 buckets a pass keep the places being
+ * written few enough to stay in cache: one pass over 65,536 buckets missed
+ * it on nearly every move (2.3M ids, a full segment's: 383 -> 175 ms). */
+static void id_pos_flag(struct id_pos *v, size_t n, unsigned shift)
 {
-	enum { B = 1 << 16 };
-	if (n < 1024) {
+	if (n < 64) { /* insertion: the few ids a bucket ends with */
+		for (size_t i = 1; i < n; i++) {
+			struct id_pos x = v[i];
+			size_t j = i;
+			for (; j && id_pair_cmp(x.id, v[j - 1].id) < 0; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	if (shift < 48) {
 		qsort(v, n, sizeof *v, id_pos_cmp);
 		return;
 	}
-	size_t *at = sl_calloc(2 * B + 1, sizeof *at), *next = at + B + 1;
+	size_t at[257] = {0}, next[256];
 	for (size_t i = 0; i < n; i++)
-		at[(v[i].id[0] >> 48) + 1]++;
-	for (size_t b = 0; b < B; b++) {
+		at[((v[i].id[0] >> shift) & 0xff) + 1]++;
+	for (size_t b = 0; b < 256; b++) {
 		at[b + 1] += at[b];
 		next[b] = at[b];
 	}
-	for (size_t b = 0; b < B; b++)
+	for (size_t b = 0; b < 256; b++)
 		while (next[b] < at[b + 1]) {
 			struct id_pos x = v[next[b]];
-			size_t d = (size_t)(x.id[0] >> 48);
+			size_t d = (size_t)((x.id[0] >> shift) & 0xff);
 			while (d != b) { /* put x in its bucket, take what was there */
 				struct id_pos y = v[next[d]];
 				v[next[d]++] = x;
 				x = y;
-				d = (size_t)(x.id[0] >> 48);
+				d = (size_t)((x.id[0] >> shift) & 0xff);
 			}
 			v[next[b]++] = x;
 		}
-	for (size_t b = 0; b < B; b++)
+	for (size_t b = 0; b < 256; b++)
 		if (at[b + 1] - at[b] > 1)
-			qsort(v + at[b], at[b + 1] - at[b], sizeof *v, id_pos_cmp);
-	free(at);
+			id_pos_flag(v + at[b], at[b + 1] - at[b], shift - 8);
+}
+
+/* Sorts v[0..n) by id (ids are hashes, so the buckets by their top bits
+ * are even). */
+static void id_pos_sort(struct id_pos *v, size_t n)
+{
+	id_pos_flag(v, n, 56);
 }
 
 /* Writes the segment's index and maps it; the mapping belongs to g
