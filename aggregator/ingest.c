@@ -111,6 +111,10 @@ static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const ch
 {
 	char idbuf[SL_ID_HEX], ts[SL_TIME_LEN];
 	int64_t t = 0;
+	/* the event as stored: the payload itself, unless it is written again
+	 * (into b->line) */
+	const char *line = payload;
+	size_t llen = len;
 	sl_buf_reset(&b->line);
 	if (memchr(payload, '\n', len)) {
 		/* raw newlines between tokens: write the object again on one line */
@@ -128,16 +132,18 @@ static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const ch
 		}
 		if (tree)
 			yajl_tree_free(tree);
-	} else {
-		sl_buf_append(&b->line, payload, len);
+		line = b->line.data;
+		llen = b->line.len;
 	}
 	int wrapped = 0; /* its time is the ingest time */
-	if (!b->line.len || ag_event_parse(&b->ev, b->line.data, b->line.len)) {
+	if (!llen || ag_event_parse(&b->ev, line, llen)) {
 		in->malformed++;
 		wrapped = 1;
 		sl_buf_reset(&b->line);
 		wrap_raw(m, payload, len, idx, &b->line, idbuf, &t);
-		ag_event_parse(&b->ev, b->line.data, b->line.len);
+		line = b->line.data;
+		llen = b->line.len;
+		ag_event_parse(&b->ev, line, llen);
 	}
 	const struct ag_field *tf = ag_event_get(&b->ev, "time");
 	const struct ag_field *idf = ag_event_get(&b->ev, "id");
@@ -169,8 +175,8 @@ static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const ch
 			sl_jw_cstr(&w, "id", idbuf);
 		sl_jw_end(&w);
 		/* splice: {"time":..,"id":.. + the rest of the object after its '{' */
-		const char *rest = memchr(b->line.data, '{', b->line.len) + 1;
-		size_t rl = b->line.len - (size_t)(rest - b->line.data);
+		const char *rest = memchr(line, '{', llen) + 1;
+		size_t rl = llen - (size_t)(rest - line);
 		size_t k = 0;
 		while (k < rl && (rest[k] == ' ' || rest[k] == '\t' || rest[k] == '\r'))
 			k++;
@@ -181,7 +187,9 @@ static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const ch
 		struct sl_buf sw = b->line;
 		b->line = b->tmp;
 		b->tmp = sw;
-		ag_event_parse(&b->ev, b->line.data, b->line.len);
+		line = b->line.data;
+		llen = b->line.len;
+		ag_event_parse(&b->ev, line, llen);
 	}
 	b->nkeys = 0;
 	ag_index_keys(&b->ev, key_add, b);
@@ -189,8 +197,7 @@ static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const ch
 		in->duplicates++;
 		return;
 	}
-	ag_store_add_event(in->store, "default", b->line.data, b->line.len, t, id, b->keys,
-	                   b->nkeys, &b->ev);
+	ag_store_add_event(in->store, "default", line, llen, t, id, b->keys, b->nkeys, &b->ev);
 	in->stored++;
 }
 

@@ -1059,8 +1059,12 @@ static uint64_t word_hash(const char *t, size_t n)
 	if (n + 1 > sizeof small)
 		n = sizeof small - 1; /* long tokens: their first 255 bytes */
 	small[0] = 'w';
-	for (size_t i = 0; i < n; i++)
-		small[1 + i] = (char)tolower((unsigned char)t[i]);
+	/* tolower of the C locale (the aggregator sets no other), without a
+	 * call per byte */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		small[1 + i] = (char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+	}
 	return ag_hash(small, n + 1);
 }
 
