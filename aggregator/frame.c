@@ -37,30 +37,31 @@ struct member {
 /* Varints                                                            */
 /* ------------------------------------------------------------------ */
 
+/* Writes v as a varint at w (room for 10 bytes); returns its length. */
+static size_t varint_at(uint8_t *w, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		w[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	w[n++] = (uint8_t)v;
+	return n;
+}
+
 static void put_varint(struct sl_buf *b, uint64_t v)
 {
 	uint8_t tmp[10];
-	size_t n = 0;
-	while (v >= 0x80) {
-		tmp[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	tmp[n++] = (uint8_t)v;
-	sl_buf_append(b, tmp, n);
+	sl_buf_append(b, tmp, varint_at(tmp, v));
 }
 
 /* Appends n as a varint, then p[0..n): one reserve for both. */
 static void put_len_bytes(struct sl_buf *b, const void *p, size_t n)
 {
-	uint8_t *w = (uint8_t *)sl_buf_reserve(b, n + 10), *w0 = w;
-	size_t v = n;
-	while (v >= 0x80) {
-		*w++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*w++ = (uint8_t)v;
-	memcpy(w, p, n);
-	sl_buf_commit(b, (size_t)(w - w0) + n);
+	uint8_t *w = (uint8_t *)sl_buf_reserve(b, n + 10);
+	size_t vl = varint_at(w, n);
+	memcpy(w + vl, p, n);
+	sl_buf_commit(b, vl + n);
 }
 
 static uint64_t zigzag(int64_t v)

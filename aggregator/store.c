@@ -1476,6 +1476,23 @@ out:
 	return rc;
 }
 
+/* What the first n bytes of a frame's data p (n >= the frame's length or
+ * FRAME_PRE_X) say: 0 when it is the entries and events themselves in the
+ * zlib format (frames before the columnar encoding); else the length of its
+ * prefix, up to its hex values, with *el the encoding's length and *xl that
+ * of the hex values (0 before they were kept apart). -1: damaged. */
+static long frame_prefix(const uint8_t *p, uint64_t zlen, size_t n, uint32_t *el, uint32_t *xl)
+{
+	if (!n || (p[0] != FRAME_COLUMNAR && p[0] != FRAME_COLUMNAR_X))
+		return 0;
+	size_t pre = p[0] == FRAME_COLUMNAR_X ? FRAME_PRE_X : FRAME_PRE;
+	if (zlen < pre || n < pre)
+		return -1;
+	*el = sl_get32(p + 1);
+	*xl = pre == FRAME_PRE_X ? sl_get32(p + 5) : 0;
+	return *xl > zlen - pre ? -1 : (long)pre;
+}
+
 /* Inflates src[0..n) (the zlib format) into exactly want bytes at dst.
  * Returns 0 or -1. */
 static int inflate_exact(const void *src, size_t n, void *dst, size_t want)
@@ -1549,20 +1566,20 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	char *zp = sl_buf_reserve(z, f->zlen);
 	if (!f->zlen || read_all(g->fd, zp, f->zlen, f->off + f->bloom_len))
 		return -1;
-	if (zp[0] != FRAME_COLUMNAR && zp[0] != FRAME_COLUMNAR_X) {
+	uint32_t el = 0, xl = 0;
+	long pl = frame_prefix((const uint8_t *)zp, f->zlen, f->zlen, &el, &xl);
+	if (!pl) {
 		char *rp = sl_buf_reserve(raw, f->raw_len);
 		if (inflate_exact(zp, f->zlen, rp, f->raw_len))
 			return -1;
 		sl_buf_commit(raw, f->raw_len);
 		return 0;
 	}
-	size_t pre = zp[0] == FRAME_COLUMNAR_X ? FRAME_PRE_X : FRAME_PRE;
-	uint32_t el, xl = 0;
 	/* the encoding is mostly smaller than what it decodes to; a frame of
 	 * a few short events can be larger (the keys, the column headers) */
-	if (f->zlen < pre || (el = sl_get32((const uint8_t *)zp + 1)) > 2 * f->raw_len + 4096 ||
-	    (pre == FRAME_PRE_X && (xl = sl_get32((const uint8_t *)zp + 5)) > f->zlen - pre))
+	if (pl < 0 || el > 2 * f->raw_len + 4096)
 		return -1;
+	size_t pre = (size_t)pl;
 	/* the events' ids and the hex values go after the encoding, in room
 	 * decoding leaves alone (decoding writes to z) */
 	size_t il = f->blk && has_ids(f->blk) ? 16 * (size_t)f->count : 0;
@@ -2520,23 +2537,18 @@ static int frame_times(const struct ag_segment *g, const struct frame *f, struct
 {
 	uint8_t pre[FRAME_PRE_X];
 	uint64_t at = f->off + f->bloom_len, left = f->zlen;
-	size_t pl = f->zlen < FRAME_PRE_X ? (size_t)f->zlen : FRAME_PRE_X;
-	if (pl < FRAME_PRE || read_all(g->fd, pre, pl, at) ||
-	    (pre[0] == FRAME_COLUMNAR_X && pl < FRAME_PRE_X))
+	size_t n = f->zlen < FRAME_PRE_X ? (size_t)f->zlen : FRAME_PRE_X;
+	uint32_t el = 0, xl = 0;
+	long pl;
+	if (!n || read_all(g->fd, pre, n, at) || (pl = frame_prefix(pre, f->zlen, n, &el, &xl)) < 0)
 		return -1;
-	int columnar = pre[0] == FRAME_COLUMNAR || pre[0] == FRAME_COLUMNAR_X;
+	int columnar = pl > 0;
 	size_t need = (size_t)f->count * EV_ENT;
 	if (columnar) {
-		/* the times come first, as varints */
-		uint64_t skip =
-		    pre[0] == FRAME_COLUMNAR ? FRAME_PRE : FRAME_PRE_X + sl_get32(pre + 5);
-		need = sl_get32(pre + 1);
-		if (need > AG_FRAME_TIMES_MAX(f->count))
-			need = AG_FRAME_TIMES_MAX(f->count);
-		if (skip > left)
-			return -1;
-		at += skip;
-		left -= skip;
+		/* the times come first, as varints, after the hex values */
+		need = el < AG_FRAME_TIMES_MAX(f->count) ? el : AG_FRAME_TIMES_MAX(f->count);
+		at += (uint64_t)pl + xl;
+		left -= (uint64_t)pl + xl;
 	}
 	uint8_t in[16384];
 	z_stream zs = {0};
