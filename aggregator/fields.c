@@ -493,6 +493,9 @@ key:
 	if (p >= end || *p != '"' || scan_string(&p, end, &ev->esc, &s, &n) ||
 	    !cb_map_key(ev, (const unsigned char *)s, n))
 		return -1;
+	/* only an escape writes a NUL: the key is then in ev->esc */
+	if (n && !ev->in_array && s == ev->esc.data && memchr(s, '\0', n))
+		ev->key_nul = 1;
 	p = skip_ws(p, end);
 	if (p >= end || *p != ':')
 		return -1;
@@ -528,6 +531,7 @@ int ag_event_parse(struct ag_event *ev, const char *json, size_t len)
 	ev->depth = 0;
 	ev->in_array = 0;
 	ev->done = 0;
+	ev->key_nul = 0;
 	sl_buf_reset(&ev->arena);
 	sl_buf_reset(&ev->path);
 	size_t i = 0;
@@ -561,7 +565,7 @@ const struct ag_field *ag_event_get(const struct ag_event *ev, const char *key)
 {
 	size_t n = strlen(key);
 	for (size_t i = 0; i < ev->n; i++)
-		if (ev->f[i].klen == n && !memcmp(ev->f[i].key, key, n))
+		if (ev->f[i].klen == n && sl_mem_eq(ev->f[i].key, key, n))
 			return &ev->f[i];
 	return NULL;
 }

@@ -34,6 +34,7 @@ struct ag_event {
 	size_t depth, stack_cap;
 	int in_array;       /* depth of arrays the parser is inside */
 	int done;           /* the top-level object ended */
+	int key_nul;        /* a key holds a NUL (written \u0000) */
 	struct sl_buf nest; /* the open containers, '{' or '[' each */
 	struct sl_buf esc;  /* the last string with escapes, unescaped */
 };

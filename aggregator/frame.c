@@ -255,7 +255,7 @@ static int is_time_of(const char *v, size_t vl, int64_t t)
 	if (vl != 32 || v[0] != '"' || v[31] != '"')
 		return 0;
 	sl_time_format(t, s);
-	return !memcmp(v + 1, s, 30);
+	return sl_mem_eq(v + 1, s, 30);
 }
 
 /* The value is the id written as 32 lower-case hex digits, quoted. */
@@ -291,7 +291,7 @@ static uint32_t find_col(struct ag_frame_enc *e, const char *k, size_t kl)
 		if (!s)
 			break;
 		struct ag_fcol *c = &e->col[s - 1];
-		if (c->hash == h && c->key.len == kl && !memcmp(c->key.data, k, kl))
+		if (c->hash == h && c->key.len == kl && sl_mem_eq(c->key.data, k, kl))
 			return s - 1;
 	}
 	if (e->ncol == e->cap_col) {
@@ -400,7 +400,7 @@ void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const uint64_t id[2], c
 		const struct member *m = &e->m[j];
 		if ((size_t)j < e->prev_nm) {
 			const struct ag_fcol *c = &e->col[e->members[j]];
-			if (c->key.len == m->kl && !memcmp(c->key.data, m->k, m->kl))
+			if (c->key.len == m->kl && sl_mem_eq(c->key.data, m->k, m->kl))
 				continue;
 		}
 		same = 0;

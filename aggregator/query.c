@@ -1123,7 +1123,7 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 		const struct ag_field *f = &ev->f[i];
 		struct kc_ent *c = i < KC_FIELDS ? &kc[i] : NULL;
 		int same = c && f->klen <= KC_TEXT && f->klen == c->klen &&
-		           !memcmp(f->key, c->key, f->klen);
+		           sl_mem_eq(f->key, c->key, f->klen);
 		if (!same) {
 			size_t np = 0;
 			uint64_t ph[8], kh = key_hash('k', f->key, f->klen, NULL, 0);
@@ -1153,8 +1153,6 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 			for (size_t j = 0; j < c->nprefix; j++)
 				add(ud, c->ph[j]);
 		}
-		if (f->type == AG_F_STR && f->klen == 7 && !memcmp(f->key, "message", 7))
-			ag_tokenize(f->val, f->vlen, add_word, &k);
 		if (!index_value(f))
 			continue;
 		/* the value's text: a number's canonical form */
@@ -1168,7 +1166,7 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 			kind = 'n';
 		}
 		if (same && vl <= KC_TEXT && vl == c->vlen && kind == c->vkind &&
-		    !memcmp(v, c->val, vl)) {
+		    sl_mem_eq(v, c->val, vl)) {
 			add(ud, c->vh);
 			continue;
 		}
@@ -1180,6 +1178,13 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 			c->vkind = kind;
 			c->vh = vh;
 		}
+	}
+	/* the words last: an event's other keys are then at the places the
+	 * previous event of the same fields had them (ag_store_add_event) */
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct ag_field *f = &ev->f[i];
+		if (f->type == AG_F_STR && f->klen == 7 && !memcmp(f->key, "message", 7))
+			ag_tokenize(f->val, f->vlen, add_word, &k);
 	}
 }
 

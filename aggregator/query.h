@@ -111,7 +111,9 @@ void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uin
 /* Index keys: every key ag_index_keys gives for an event is put in its
  * frame's filter; ag_query_may_match asks the filter (through test) for
  * the keys a match would need and returns 0 only if no event of the frame
- * can match. */
+ * can match. The keys of the fields come first, in the fields' order, then
+ * the words of message: events with the same fields give their keys at the
+ * same places. */
 void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud);
 int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h), void *ud);
 

@@ -436,7 +436,7 @@ static size_t col_slot(const struct colbuild *cb, const char *key, size_t kl)
 	size_t mask = sizeof cb->ktab / sizeof *cb->ktab - 1, i = (size_t)ag_hash(key, kl) & mask;
 	for (; cb->ktab[i]; i = (i + 1) & mask) {
 		const struct colkey *k = &cb->k[cb->ktab[i] - 1];
-		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+		if (k->klen == kl && sl_mem_eq(cb->arena.data + k->off, key, kl))
 			break;
 	}
 	return i;
@@ -447,7 +447,7 @@ static uint32_t col_key(struct colbuild *cb, const char *key, size_t kl, size_t 
 {
 	if (pos < 64 && cb->pos[pos]) {
 		const struct colkey *k = &cb->k[cb->pos[pos] - 1];
-		if (k->klen == kl && !memcmp(cb->arena.data + k->off, key, kl))
+		if (k->klen == kl && sl_mem_eq(cb->arena.data + k->off, key, kl))
 			return cb->pos[pos] - 1;
 	}
 	size_t i = col_slot(cb, key, kl);
@@ -480,7 +480,7 @@ static int colval_eq(const struct colbuild *cb, const struct colval *v, uint32_t
                      const struct ag_field *f)
 {
 	return v->key == key && v->type == f->type && v->len == f->vlen &&
-	       !memcmp(cb->arena.data + v->off, f->val, f->vlen);
+	       sl_mem_eq(cb->arena.data + v->off, f->val, f->vlen);
 }
 
 /* The code of f's value in column key (added if new), or 0 when the column
@@ -535,8 +535,10 @@ static void col_event(struct colbuild *cb, const struct ag_event *ev)
 	uint32_t j = (uint32_t)cb->nev++;
 	if (cb->broken)
 		return;
-	if (!ev) {
-		cb->broken = 1; /* such a block has no columns */
+	if (!ev || ev->key_nul) {
+		/* such a block has no columns (the evaluator sees a name with a
+		 * NUL cut there) */
+		cb->broken = 1;
 		return;
 	}
 	if (cb->nev > cb->cap_ev) {
@@ -549,10 +551,6 @@ static void col_event(struct colbuild *cb, const struct ag_event *ev)
 	}
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct ag_field *f = &ev->f[i];
-		if (memchr(f->key, '\0', f->klen)) {
-			cb->broken = 1; /* the evaluator sees such a name cut at the NUL */
-			return;
-		}
 		uint32_t key = col_key(cb, f->key, f->klen, i);
 		if (key == UINT32_MAX)
 			continue;
@@ -875,8 +873,8 @@ static int cb_match(void *ud, int h, uint32_t ev, const char *v, size_t vl)
 	/* a string with escapes is longer as written than its text + 2 */
 	if (cv->type == AG_F_STR)
 		return vl == cv->len + 2 && v[0] == '"' && v[vl - 1] == '"' &&
-		       !memcmp(v + 1, t, cv->len);
-	return vl == cv->len && !memcmp(v, t, vl);
+		       sl_mem_eq(v + 1, t, cv->len);
+	return vl == cv->len && sl_mem_eq(v, t, vl);
 }
 
 struct cr_ext {
@@ -2011,7 +2009,16 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 			g->cap_keys *= 2;
 		g->keys = sl_realloc(g->keys, g->cap_keys * sizeof *g->keys);
 	}
+	uint64_t rep = 0;
+	if (g->npe) {
+		const struct ag_pending *q = &g->pe[g->npe - 1];
+		const uint64_t *prev = g->keys + q->key0;
+		size_t m = nkeys < q->nkeys ? nkeys : q->nkeys;
+		for (size_t k = 0; k < m && k < 64; k++)
+			rep |= (uint64_t)(keys[k] == prev[k]) << k;
+	}
 	struct ag_pending *p = &g->pe[g->npe++];
+	p->rep = rep;
 	p->time_ns = time_ns;
 	p->seq = s->seq;
 	p->off = (uint32_t)g->pend.len;
@@ -2158,8 +2165,16 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 			const struct ag_pending *p = &g->pe[i];
 			ag_frame_enc_add(&fb->enc, p->time_ns, p->id, g->pend.data + p->off,
 			                 p->len);
-			for (uint32_t k = 0; k < p->nkeys; k++)
-				hset_add(hs, g->keys[p->key0 + k]);
+			/* the keys the event before (in this frame) had at the same
+			 * places are in the set already */
+			const uint64_t *keys = g->keys + p->key0;
+			uint64_t m = p->nkeys >= 64 ? ~0ULL : (1ULL << p->nkeys) - 1;
+			if (i > f0)
+				m &= ~p->rep;
+			for (; m; m &= m - 1)
+				hset_add(hs, keys[__builtin_ctzll(m)]);
+			for (uint32_t k = 64; k < p->nkeys; k++)
+				hset_add(hs, keys[k]);
 		}
 		sl_buf_reset(raw);
 		sl_buf_reset(&fb->hex);

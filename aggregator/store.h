@@ -47,6 +47,9 @@ struct ag_pending {
 	uint64_t seq;
 	uint32_t off, len;    /* in the segment's pending buffer */
 	uint32_t key0, nkeys; /* in the segment's pending keys */
+	/* bit k: key k (k < 64) is the previous pending event's key k, so a
+	 * frame holding both events has it already */
+	uint64_t rep;
 	uint64_t id[2];
 };
 

@@ -20,6 +20,36 @@ struct sl_buf {
 	size_t max; /* 0: no cap; else appends past max fail with -1 */
 };
 
+/* 1 if a[0..n) and b[0..n) are the same bytes. Inline up to 32 bytes (the
+ * keys and most values of events, compared on every event at ingest, where
+ * a call to memcmp costs more than the comparison); memcmp past that. */
+static inline int sl_mem_eq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	if (n < 4) /* bytes 0, n/2 and n - 1 are all of them */
+		return !n || (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
+	if (n < 8) {
+		uint32_t p, q, r, t;
+		memcpy(&p, x, 4);
+		memcpy(&q, y, 4);
+		memcpy(&r, x + n - 4, 4);
+		memcpy(&t, y + n - 4, 4);
+		return !((p ^ q) | (r ^ t));
+	}
+	if (n <= 32) { /* 8 bytes a step, the last step overlapping */
+		uint64_t d = 0, p, q;
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&p, x + i, 8);
+			memcpy(&q, y + i, 8);
+			d |= p ^ q;
+		}
+		memcpy(&p, x + n - 8, 8);
+		memcpy(&q, y + n - 8, 8);
+		return !(d | (p ^ q));
+	}
+	return !memcmp(a, b, n);
+}
+
 /* Append n bytes. Returns 0, or -1 if the cap would be exceeded (nothing
  * appended). Aborts on out-of-memory. The slow paths grow the buffer. */
 int sl_buf_append_slow(struct sl_buf *b, const void *p, size_t n);

@@ -1,6 +1,7 @@
 /*
  * test_json — sl_json: string escaping, UTF-8 repair and the object writer;
- * every output is checked to be JSON that yajl accepts.
+ * every output is checked to be JSON that yajl accepts; and sl_buf.h's
+ * sl_mem_eq.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -510,4 +511,29 @@ Test(json, buf_cap)
 	cr_assert_str_eq(b.data, "12345678");
 	sl_buf_free(&b);
 	cr_assert_eq(b.max, 8);
+}
+
+/* ---- sl_mem_eq (sl_buf.h) ---- */
+
+/* Every length up to past its inline cases, every byte position, at odd
+ * alignments: equal buffers compare equal, one changed byte anywhere does
+ * not, and the answer is memcmp's. */
+Test(mem_eq, agrees_with_memcmp)
+{
+	unsigned char a[64], b[64];
+	for (size_t i = 0; i < sizeof a; i++)
+		a[i] = (unsigned char)(i * 37 + 11);
+	for (size_t off = 0; off < 3; off++) {
+		for (size_t n = 0; n <= 40; n++) {
+			memcpy(b + off, a + off, n);
+			cr_assert(sl_mem_eq(a + off, b + off, n), "n %zu off %zu", n, off);
+			for (size_t j = 0; j < n; j++) {
+				b[off + j] ^= 0x40;
+				cr_assert(!sl_mem_eq(a + off, b + off, n), "n %zu byte %zu", n, j);
+				cr_assert_eq(sl_mem_eq(a + off, b + off, n),
+				             !memcmp(a + off, b + off, n));
+				b[off + j] ^= 0x40;
+			}
+		}
+	}
 }
