@@ -430,7 +430,19 @@ static int literal(const unsigned char **pp, const unsigned char *end, const cha
 /* Parses one JSON value after another with an explicit stack of the open
  * containers (ev->nest, '{' or '['), calling the callbacks above as yajl
  * did. Returns 0 when json[0..len) is one object and nothing else. */
-static int scan(struct ag_event *ev, const unsigned char *p, const unsigned char *end)
+/* Notes where a value of the top-level object starts or ends: p, in the
+ * text that starts at base (grows ev->span, which ev owns). */
+static void span_at(struct ag_event *ev, const unsigned char *base, const unsigned char *p)
+{
+	if (ev->nspan == ev->cap_span) {
+		ev->cap_span = ev->cap_span ? ev->cap_span * 2 : 64;
+		ev->span = sl_realloc(ev->span, ev->cap_span * sizeof *ev->span);
+	}
+	ev->span[ev->nspan++] = (uint32_t)(p - base);
+}
+
+static int scan(struct ag_event *ev, const unsigned char *base, const unsigned char *p,
+                const unsigned char *end)
 {
 	const char *s;
 	size_t n;
@@ -440,6 +452,8 @@ value:
 	p = skip_ws(p, end);
 	if (p >= end)
 		return -1;
+	if (ev->nest.len == 1) /* inside the top-level object: a member's value */
+		span_at(ev, base, p);
 	switch (*p) {
 	case '{':
 		p++;
@@ -509,6 +523,8 @@ next:
 	/* after a value: a comma, the end of its container, or the end */
 	if (!ev->nest.len)
 		return skip_ws(p, end) == end ? 0 : -1;
+	if (ev->nest.len == 1)
+		span_at(ev, base, p);
 	p = skip_ws(p, end);
 	if (p >= end)
 		return -1;
@@ -532,15 +548,18 @@ int ag_event_parse(struct ag_event *ev, const char *json, size_t len)
 	ev->in_array = 0;
 	ev->done = 0;
 	ev->key_nul = 0;
+	ev->nspan = 0;
 	sl_buf_reset(&ev->arena);
 	sl_buf_reset(&ev->path);
 	size_t i = 0;
 	while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
 		i++;
 	if (i >= len || json[i] != '{' ||
-	    scan(ev, (const unsigned char *)json + i, (const unsigned char *)json + len) ||
+	    scan(ev, (const unsigned char *)json, (const unsigned char *)json + i,
+	         (const unsigned char *)json + len) ||
 	    !ev->done) {
 		ev->n = 0;
+		ev->nspan = 0;
 		return -1;
 	}
 	for (size_t k = 0; k < ev->n; k++) {
@@ -554,6 +573,7 @@ void ag_event_free(struct ag_event *ev)
 {
 	free(ev->f);
 	free(ev->stack);
+	free(ev->span);
 	sl_buf_free(&ev->arena);
 	sl_buf_free(&ev->path);
 	sl_buf_free(&ev->nest);

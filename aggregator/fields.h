@@ -37,6 +37,11 @@ struct ag_event {
 	int key_nul;        /* a key holds a NUL (written \u0000) */
 	struct sl_buf nest; /* the open containers, '{' or '[' each */
 	struct sl_buf esc;  /* the last string with escapes, unescaped */
+	/* where the values of the top-level object's members are in the text:
+	 * value i is json[span[2 * i] .. span[2 * i + 1]) (the frame encoder
+	 * splits events by them, frame.h); nspan is twice the members */
+	uint32_t *span;
+	size_t nspan, cap_span;
 };
 
 /* Parses the JSON object json[0..len) into ev, which is reset first and may

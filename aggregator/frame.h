@@ -78,9 +78,11 @@ struct ag_frame_enc {
 void ag_frame_enc_reset(struct ag_frame_enc *e, const struct ag_frame_ext *ext);
 /* Adds an event: its time, its id (the 128 bits its "id" is stored under,
  * kept by the block outside the frame; NULL: none) and its JSON
- * line[0..len). */
+ * line[0..len). span[0..nspan): where the values of its members are, as
+ * ag_event_parse of line gave them (struct ag_event), so the encoder need
+ * not find them again; NULL when line was not parsed (or did not parse). */
 void ag_frame_enc_add(struct ag_frame_enc *e, int64_t t, const uint64_t id[2], const char *line,
-                      size_t len);
+                      size_t len, const uint32_t *span, size_t nspan);
 /* Appends the encoded frame to out. With hex (not NULL), the values of the
  * hex columns (random ids: deflate cannot make them smaller, only spend time
  * on them) are appended to hex instead, for the caller to store beside the

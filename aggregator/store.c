@@ -88,12 +88,16 @@ void ag_id_parse(const char *id, uint64_t out[2])
 		sl_id_make("", id, 0, tmp);
 		id = tmp;
 	}
-	uint64_t w[2] = {0, 0};
+	uint64_t w[2];
 	unsigned bad = 0;
-	for (int i = 0; i < 32; i++) {
-		unsigned v = hexv[(unsigned char)id[i]];
-		bad |= v;
-		w[i / 16] = (w[i / 16] << 4) | (v & 15);
+	for (int h = 0; h < 2; h++) { /* in a register: a half is 16 digits */
+		uint64_t x = 0;
+		for (int i = 0; i < 16; i++) {
+			unsigned v = hexv[(unsigned char)id[16 * h + i]];
+			bad |= v;
+			x = x << 4 | (v & 15);
+		}
+		w[h] = x;
 	}
 	if (bad & 16) {
 		sl_id_make("", id, 0, tmp);
@@ -1029,6 +1033,7 @@ static void seg_free(struct ag_segment *g)
 	sl_buf_free(&g->pend);
 	free(g->pe);
 	free(g->keys);
+	free(g->spans);
 	cbs_free(g);
 	free(g->cbs);
 	free(g->path);
@@ -2019,6 +2024,19 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 	}
 	struct ag_pending *p = &g->pe[g->npe++];
 	p->rep = rep;
+	p->span0 = (uint32_t)g->nspans;
+	p->nspan = AG_NO_SPANS;
+	if (ev && ev->n) { /* ev->nspan 0: "{}" */
+		if (g->nspans + ev->nspan > g->cap_spans) {
+			g->cap_spans = g->cap_spans ? g->cap_spans * 2 : 16384;
+			while (g->cap_spans < g->nspans + ev->nspan)
+				g->cap_spans *= 2;
+			g->spans = sl_realloc(g->spans, g->cap_spans * sizeof *g->spans);
+		}
+		memcpy(g->spans + g->nspans, ev->span, ev->nspan * sizeof *ev->span);
+		g->nspans += ev->nspan;
+		p->nspan = (uint32_t)ev->nspan;
+	}
 	p->time_ns = time_ns;
 	p->seq = s->seq;
 	p->off = (uint32_t)g->pend.len;
@@ -2067,22 +2085,26 @@ void ag_store_batch_end(struct ag_store *s)
 struct hset {
 	uint64_t *v;
 	size_t cap, n;
+	uint64_t *all; /* the n hashes in the order they came, to walk them */
+	size_t cap_all;
 };
 
 /* Adds h to a set of nonzero hashes (0 is stored as 1); the set grows and
- * its owner frees hs->v. */
+ * its owner frees hs->v and hs->all. */
 static void hset_add(struct hset *hs, uint64_t h)
 {
 	if (!h)
 		h = 1;
 	if ((hs->n + 1) * 2 > hs->cap) {
-		struct hset b = {.cap = hs->cap ? hs->cap * 2 : 4096};
-		b.v = sl_calloc(b.cap, sizeof *b.v);
-		for (size_t i = 0; i < hs->cap; i++)
-			if (hs->v[i])
-				hset_add(&b, hs->v[i]);
 		free(hs->v);
-		*hs = b;
+		hs->cap = hs->cap ? hs->cap * 2 : 4096;
+		hs->v = sl_calloc(hs->cap, sizeof *hs->v);
+		for (size_t j = 0; j < hs->n; j++) {
+			size_t i = (size_t)hs->all[j] & (hs->cap - 1);
+			while (hs->v[i])
+				i = (i + 1) & (hs->cap - 1);
+			hs->v[i] = hs->all[j];
+		}
 	}
 	size_t i = (size_t)h & (hs->cap - 1);
 	while (hs->v[i]) {
@@ -2091,7 +2113,11 @@ static void hset_add(struct hset *hs, uint64_t h)
 		i = (i + 1) & (hs->cap - 1);
 	}
 	hs->v[i] = h;
-	hs->n++;
+	if (hs->n == hs->cap_all) {
+		hs->cap_all = hs->cap / 2;
+		hs->all = sl_realloc(hs->all, hs->cap_all * sizeof *hs->all);
+	}
+	hs->all[hs->n++] = h;
 }
 
 /* Scratch of ag_store_flush, kept from block to block. */
@@ -2115,6 +2141,7 @@ static void flush_buf_free(struct flush_buf *fb)
 	sl_buf_free(&fb->hex);
 	ag_frame_enc_free(&fb->enc);
 	free(fb->hs.v);
+	free(fb->hs.all);
 	colbuild_free(&fb->cb);
 	free(fb);
 }
@@ -2163,8 +2190,9 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		ag_frame_enc_reset(&fb->enc, &ext);
 		for (size_t i = f0; i < f1; i++) {
 			const struct ag_pending *p = &g->pe[i];
-			ag_frame_enc_add(&fb->enc, p->time_ns, p->id, g->pend.data + p->off,
-			                 p->len);
+			ag_frame_enc_add(&fb->enc, p->time_ns, p->id, g->pend.data + p->off, p->len,
+			                 p->nspan == AG_NO_SPANS ? NULL : g->spans + p->span0,
+			                 p->nspan);
 			/* the keys the event before (in this frame) had at the same
 			 * places are in the set already */
 			const uint64_t *keys = g->keys + p->key0;
@@ -2188,9 +2216,8 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 		uint8_t *o = (uint8_t *)sl_buf_reserve(fr, blen + FRAME_PRE_X + xl + zl);
 		memset(o, 0, blen);
 		uint64_t salt = frame_salt(tmin, nf);
-		for (size_t i = 0; i < hs->cap; i++)
-			if (hs->v[i])
-				ag_bloom_add(o, blen, hs->v[i] ^ salt);
+		for (size_t i = 0; i < hs->n; i++)
+			ag_bloom_add(o, blen, hs->all[i] ^ salt);
 		/* the columnar encoding (frame.h) in the zlib format, written by
 		 * libdeflate (faster than zlib and about a tenth smaller at the
 		 * same level), after the hex values kept as they are */
@@ -2293,6 +2320,7 @@ int ag_store_flush(struct ag_store *s)
 		g->size = off;
 		g->npe = 0;
 		g->nkeys = 0;
+		g->nspans = 0;
 		cbs_free(g);
 		sl_buf_reset(&g->pend);
 		g->last_write_ms = sl_mono_ms();

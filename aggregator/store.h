@@ -42,6 +42,8 @@ struct ag_block {
 };
 
 /* An event waiting in memory for its block. */
+#define AG_NO_SPANS UINT32_MAX
+
 struct ag_pending {
 	int64_t time_ns;
 	uint64_t seq;
@@ -50,6 +52,9 @@ struct ag_pending {
 	/* bit k: key k (k < 64) is the previous pending event's key k, so a
 	 * frame holding both events has it already */
 	uint64_t rep;
+	/* where its members' values are (struct ag_event's span), in the
+	 * segment's pending spans; nspan AG_NO_SPANS: not known */
+	uint32_t span0, nspan;
 	uint64_t id[2];
 };
 
@@ -84,6 +89,8 @@ struct ag_segment {
 	size_t npe, cap_pe;
 	uint64_t *keys;
 	size_t nkeys, cap_keys;
+	uint32_t *spans;
+	size_t nspans, cap_spans;
 	/* the columns of the pending events: one builder per block they will
 	 * make, in order; cb_bytes is the line bytes of the last one's events */
 	struct colbuild **cbs;

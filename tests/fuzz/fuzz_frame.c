@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "frame.h"
 
 /* A block whose columns are the one-letter keys; the value of column c for
@@ -74,7 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_layout(&out, n);
 	(void)ag_frame_escapes(data, size);
 	/* round trip: lines of the input, times from their first bytes */
+	static struct ag_frame_enc enc2;
+	static struct ag_event ev;
 	ag_frame_enc_reset(&enc, &ext);
+	ag_frame_enc_reset(&enc2, &ext);
 	const char *p = (const char *)data, *end = p + size;
 	size_t lines = 0;
 	int64_t times[4096];
@@ -102,12 +106,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int k = 0; k < 16; k++)
 			ids[16 * lines + (size_t)k] = (uint8_t)(id[k / 8] >> (8 * (k % 8)));
 		times[lines++] = t;
-		ag_frame_enc_add(&enc, t, id, p, len);
+		ag_frame_enc_add(&enc, t, id, p, len, NULL, 0);
+		/* again with the members where the parser found them */
+		int parsed = !ag_event_parse(&ev, p, len);
+		ag_frame_enc_add(&enc2, t, id, p, len, parsed ? ev.span : NULL,
+		                 parsed ? ev.nspan : 0);
 		p += len + (nl != NULL);
 	}
 	/* odd sizes keep the hex values outside the encoding */
 	int outside = size & 1;
 	ag_frame_enc_finish(&enc, &payload, outside ? &hex : NULL);
+	/* which must not change a byte */
+	struct sl_buf payload2 = {0}, hex2 = {0};
+	ag_frame_enc_finish(&enc2, &payload2, outside ? &hex2 : NULL);
+	if (payload2.len != payload.len || memcmp(payload2.data, payload.data, payload.len) ||
+	    hex2.len != hex.len || (hex.len && memcmp(hex2.data, hex.data, hex.len)))
+		abort();
+	sl_buf_free(&payload2);
+	sl_buf_free(&hex2);
 	/* without a backslash in the lines, no text of the encoding has one */
 	if (!memchr(data, '\\', size) &&
 	    ag_frame_escapes((const uint8_t *)payload.data, payload.len))

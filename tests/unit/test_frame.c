@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fields.h"
 #include "frame.h"
 #include "sl_time.h"
 
@@ -77,15 +78,33 @@ static size_t round_trip_in(const char *const *lines, const int64_t *t, size_t n
 	struct ag_frame_enc e = {0};
 	struct sl_buf enc = {0}, out = {0}, hex = {0};
 	uint8_t *ids = calloc(n + 1, 16);
+	/* and again with each event's members where the parser found them:
+	 * the encoding must be the same bytes */
+	struct ag_frame_enc e2 = {0};
+	struct sl_buf enc2 = {0}, hex2 = {0};
+	struct ag_event ev = {0};
 	ag_frame_enc_reset(&e, &lv_ext);
+	ag_frame_enc_reset(&e2, &lv_ext);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id[2];
 		line_id(lines[i], i, id);
 		for (int k = 0; k < 16; k++)
 			ids[16 * i + (size_t)k] = (uint8_t)(id[k / 8] >> (8 * (k % 8)));
-		ag_frame_enc_add(&e, t[i], id, lines[i], strlen(lines[i]));
+		size_t len = strlen(lines[i]);
+		ag_frame_enc_add(&e, t[i], id, lines[i], len, NULL, 0);
+		int parsed = !ag_event_parse(&ev, lines[i], len);
+		ag_frame_enc_add(&e2, t[i], id, lines[i], len, parsed ? ev.span : NULL,
+		                 parsed ? ev.nspan : 0);
 	}
 	ag_frame_enc_finish(&e, &enc, outside ? &hex : NULL);
+	ag_frame_enc_finish(&e2, &enc2, outside ? &hex2 : NULL);
+	cr_assert(enc.len == enc2.len && !memcmp(enc.data, enc2.data, enc.len),
+	          "the encoding differs with the parser's spans");
+	cr_assert(hex.len == hex2.len && (!hex.len || !memcmp(hex.data, hex2.data, hex.len)));
+	sl_buf_free(&enc2);
+	sl_buf_free(&hex2);
+	ag_frame_enc_free(&e2);
+	ag_event_free(&ev);
 	const uint8_t *x = outside ? (const uint8_t *)hex.data : NULL;
 	size_t xl = hex.len;
 	cr_assert_eq(ag_frame_decode((const uint8_t *)enc.data, enc.len, x, xl, ids, &lv_ext,
@@ -183,7 +202,7 @@ Test(frame, shipper_events_round_trip_and_shrink)
 	struct sl_buf b = {0}, out = {0};
 	ag_frame_enc_reset(&e, &lv_ext);
 	for (int i = 0; i < N; i++)
-		ag_frame_enc_add(&e, t[i], NULL, lines[i], strlen(lines[i]));
+		ag_frame_enc_add(&e, t[i], NULL, lines[i], strlen(lines[i]), NULL, 0);
 	ag_frame_enc_finish(&e, &b, NULL);
 	cr_assert(memmem(b.data, b.len, "level\x05", 6), "level is not a block column");
 	cr_assert_eq(
