@@ -427,9 +427,6 @@ static int literal(const unsigned char **pp, const unsigned char *end, const cha
 	return 1;
 }
 
-/* Parses one JSON value after another with an explicit stack of the open
- * containers (ev->nest, '{' or '['), calling the callbacks above as yajl
- * did. Returns 0 when json[0..len) is one object and nothing else. */
 /* Notes where a value of the top-level object starts or ends: p, in the
  * text that starts at base (grows ev->span, which ev owns). */
 static void span_at(struct ag_event *ev, const unsigned char *base, const unsigned char *p)
@@ -441,6 +438,10 @@ static void span_at(struct ag_event *ev, const unsigned char *base, const unsign
 	ev->span[ev->nspan++] = (uint32_t)(p - base);
 }
 
+/* Parses one JSON value after another with an explicit stack of the open
+ * containers (ev->nest, '{' or '['), calling the callbacks above as yajl
+ * did, from p on (base: the start of the text, which the spans count
+ * from). Returns 0 when the text is one object and nothing else. */
 static int scan(struct ag_event *ev, const unsigned char *base, const unsigned char *p,
                 const unsigned char *end)
 {
