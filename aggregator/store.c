@@ -2015,7 +2015,7 @@ void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, s
 		g->keys = sl_realloc(g->keys, g->cap_keys * sizeof *g->keys);
 	}
 	uint64_t rep = 0;
-	if (g->npe) {
+	if (g->npe && nkeys && g->pe[g->npe - 1].nkeys) { /* else g->keys may be NULL */
 		const struct ag_pending *q = &g->pe[g->npe - 1];
 		const uint64_t *prev = g->keys + q->key0;
 		size_t m = nkeys < q->nkeys ? nkeys : q->nkeys;
@@ -2195,7 +2195,7 @@ static void build_block(struct ag_store *s, struct ag_segment *g, size_t a, size
 			                 p->nspan);
 			/* the keys the event before (in this frame) had at the same
 			 * places are in the set already */
-			const uint64_t *keys = g->keys + p->key0;
+			const uint64_t *keys = p->nkeys ? g->keys + p->key0 : NULL;
 			uint64_t m = p->nkeys >= 64 ? ~0ULL : (1ULL << p->nkeys) - 1;
 			if (i > f0)
 				m &= ~p->rep;
