@@ -15,6 +15,9 @@
 
 #include "bloom.h"
 #include "sl_buf.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "sl_json.h"
 
 #define MAX_DEPTH 64
@@ -935,6 +938,51 @@ static const uint8_t *codes_of(const struct ag_columns *cs, struct ag_column *c)
 	return c->codes;
 }
 
+/* Sets bit j of yes (ORs it in) for each event j whose code is one m marks
+ * (m[code] is 0 or 1): 64 events a word, built in a register. */
+static void bits_of_codes(uint64_t *yes, const uint8_t *codes, size_t nev, const uint8_t m[256])
+{
+	size_t w = 0, j = 0;
+#ifdef __SSE2__
+	/* most leaves match one code or a few (level:error): compare 16 codes
+	 * at a time with each */
+	uint8_t one[4];
+	size_t n1 = 0;
+	for (unsigned c = 0; c < 256; c++) {
+		if (m[c] && n1 < 4)
+			one[n1] = (uint8_t)c;
+		n1 += m[c] != 0;
+	}
+	size_t n0 = 256 - n1;
+	int inv = n1 > 4 && n0 <= 4; /* "every code but these": the others */
+	if (inv)
+		for (unsigned c = 0, k = 0; c < 256; c++)
+			if (!m[c])
+				one[k++] = (uint8_t)c;
+	size_t nc = inv ? n0 : n1;
+	for (; nc <= 4 && nev - j >= 64; w++, j += 64) {
+		uint64_t b = 0;
+		for (size_t k = 0; k < 64; k += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(codes + j + k));
+			__m128i hit = _mm_setzero_si128();
+			for (size_t i = 0; i < nc; i++)
+				hit = _mm_or_si128(hit,
+				                   _mm_cmpeq_epi8(x, _mm_set1_epi8((char)one[i])));
+			b |= (uint64_t)(unsigned)_mm_movemask_epi8(hit) << k;
+		}
+		yes[w] |= inv ? ~b : b;
+	}
+#endif
+	for (; j < nev; w++) {
+		size_t e = nev - j < 64 ? nev - j : 64;
+		uint64_t b = 0;
+		for (size_t k = 0; k < e; k++)
+			b |= (uint64_t)m[codes[j + k]] << k;
+		yes[w] |= b;
+		j += e;
+	}
+}
+
 /* Sets the bits of the events whose value of column c matches leaf n: the
  * event evaluator decides once per distinct value. */
 static void column_leaf(const struct ag_qnode *n, const struct ag_column *c, const uint8_t *codes,
@@ -946,8 +994,7 @@ static void column_leaf(const struct ag_qnode *n, const struct ag_column *c, con
 		m[i + 1] = (uint8_t)ag_query_match_event(n, &one);
 	}
 	bits_fill(yes, nev, 0);
-	for (size_t j = 0; j < nev; j++)
-		yes[j / 64] |= (uint64_t)m[codes[j]] << (j % 64);
+	bits_of_codes(yes, codes, nev, m);
 }
 
 void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uint64_t *yes,
@@ -1003,8 +1050,10 @@ void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uin
 				unknown = 1;
 				continue;
 			}
-			for (size_t j = 0; j < cs->nev; j++)
-				yes[j / 64] |= (uint64_t)(codes[j] != 0) << (j % 64);
+			uint8_t present[256];
+			memset(present, 1, sizeof present);
+			present[0] = 0; /* code 0: the event lacks it */
+			bits_of_codes(yes, codes, cs->nev, present);
 		}
 		if (unknown)
 			bits_fill(maybe, cs->nev, 1);

@@ -721,6 +721,29 @@ static void colread_free(struct colread *cr)
 	memset(cr, 0, sizeof *cr);
 }
 
+/* Unpacks groups * 8 codes of w bits (8 of them in w bytes, from the
+ * lowest bit) from p into dst. Returns 1 if one is over nd. Inlined with
+ * w a constant, so the shifts are too. */
+static inline __attribute__((always_inline)) unsigned
+unpack8(const uint8_t *p, uint8_t *dst, size_t groups, unsigned w, unsigned nd)
+{
+	unsigned bad = 0, mask = (1u << w) - 1;
+	for (size_t g = 0; g < groups; g++, p += w, dst += 8) {
+		uint64_t v = 0;
+#pragma GCC unroll 8
+		for (unsigned b = 0; b < w; b++)
+			v |= (uint64_t)p[b] << (8 * b);
+		uint8_t x[8];
+#pragma GCC unroll 8
+		for (unsigned k = 0; k < 8; k++) {
+			x[k] = (uint8_t)((unsigned)(v >> (k * w)) & mask);
+			bad |= x[k] > nd;
+		}
+		memcpy(dst, x, 8);
+	}
+	return bad;
+}
+
 /* Unpacks the codes of column c (of cr) and checks them: the loader of
  * struct ag_columns. Returns 0 or -1. */
 static int col_load(void *ud, struct ag_column *c)
@@ -733,15 +756,56 @@ static int col_load(void *ud, struct ag_column *c)
 		return -1;
 	uint8_t *dst = cr->codes + i * nev;
 	const uint8_t *p = cr->streams + off; /* the section has a zero byte past its end */
-	unsigned mask = (1u << w) - 1;
+	/* in locals: a store to dst (bytes) could be any of them to the compiler */
+	unsigned mask = (1u << w) - 1, bad = 0, have = 0, nd = (unsigned)c->ndict;
 	if (!w)
 		memset(dst, 1, nev); /* every event has the one value */
-	for (size_t j = 0, pos = 0; w && j < nev; j++, pos += w) {
-		unsigned x = ((unsigned)p[pos / 8] | (unsigned)p[pos / 8 + 1] << 8) >> (pos % 8);
-		dst[j] = (uint8_t)(x & mask);
-		if (dst[j] > c->ndict)
-			return -1;
+	/* the codes, w bits each from the lowest: 8 of them in w bytes, with
+	 * w a constant for the compiler */
+	size_t j = 0, groups = w ? nev / 8 : 0;
+	switch (w) {
+	case 1:
+		bad = unpack8(p, dst, groups, 1, nd);
+		break;
+	case 2:
+		bad = unpack8(p, dst, groups, 2, nd);
+		break;
+	case 3:
+		bad = unpack8(p, dst, groups, 3, nd);
+		break;
+	case 4:
+		bad = unpack8(p, dst, groups, 4, nd);
+		break;
+	case 5:
+		bad = unpack8(p, dst, groups, 5, nd);
+		break;
+	case 6:
+		bad = unpack8(p, dst, groups, 6, nd);
+		break;
+	case 7:
+		bad = unpack8(p, dst, groups, 7, nd);
+		break;
+	case 8:
+		bad = unpack8(p, dst, groups, 8, nd);
+		break;
 	}
+	j = groups * 8;
+	p += groups * w;
+	/* the last few: a byte in when fewer bits are left */
+	uint64_t acc = 0;
+	for (; w && j < nev; j++) {
+		if (have < w) {
+			acc |= (uint64_t)*p++ << have;
+			have += 8;
+		}
+		unsigned x = (unsigned)acc & mask;
+		acc >>= w;
+		have -= w;
+		bad |= x > nd;
+		dst[j] = (uint8_t)x;
+	}
+	if (bad)
+		return -1;
 	c->codes = dst;
 	return 0;
 }
@@ -2669,12 +2733,28 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 				return -1;
 	}
 	uint64_t per[256] = {0}; /* without times: events per code of by */
-	if (times)               /* a callback per event: the lock for all of them */
+	uint32_t tally[4][256];  /* the same, of the words whose 64 events match */
+	size_t ncodes = byc ? byc->ndict + 1 : 0;
+	for (size_t t = 0; t < 4; t++)
+		memset(tally[t], 0, ncodes * sizeof tally[t][0]);
+	if (times) /* a callback per event: the lock for all of them */
 		cb_enter(c);
 	for (size_t w = 0; w < (b->count + 63) / 64 && !c->stop; w++) {
 		uint64_t m = k->cr.yes[w];
 		if (!times && !byc) {
 			per[0] += (uint64_t)__builtin_popcountll(m);
+			continue;
+		}
+		if (!times && m == ~0ULL) {
+			/* 64 events: count their codes, in four tallies so that
+			 * runs of one code do not wait on one counter */
+			const uint8_t *cd = byc->codes + w * 64;
+			for (size_t i = 0; i < 64; i += 4) {
+				tally[0][cd[i]]++;
+				tally[1][cd[i + 1]]++;
+				tally[2][cd[i + 2]]++;
+				tally[3][cd[i + 3]]++;
+			}
 			continue;
 		}
 		for (; m && !c->stop; m &= m - 1) {
@@ -2690,6 +2770,9 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 				c->stop = 1;
 		}
 	}
+	for (size_t code = 0; code < ncodes; code++)
+		per[code] +=
+		    (uint64_t)tally[0][code] + tally[1][code] + tally[2][code] + tally[3][code];
 	if (!times)
 		cb_enter(c);
 	for (size_t code = 0; code < 256 && !c->stop; code++)

@@ -6,6 +6,7 @@
  *
  *   sluice-store-bench DIR EVENTS [ZLIB-LEVEL]     (EVENTS 0: search DIR only)
  *   sluice-store-bench DIR 0 QUERY [TIMES]         (one search, TIMES times: for perf)
+ *   sluice-store-bench DIR 0 QUERY TIMES count [BY] (ag_store_count instead)
  *
  * The events look like the shipper's (~285 bytes): RFC 3339 time, 32-hex id,
  * host, path, offset, service, level, a 7-word message from a 20-word
@@ -86,6 +87,15 @@ static int make_event(long i, unsigned *r, char *line, size_t size)
 	                200 + (b % 5) * 100, a % 10000);
 }
 
+/* Adds a count of ag_store_count to *ud (a uint64_t). */
+static int count_add(void *ud, uint64_t n, int64_t time_ns, const struct ag_field *by)
+{
+	(void)time_ns;
+	(void)by;
+	*(uint64_t *)ud += n;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -153,7 +163,23 @@ int main(int argc, char **argv)
 			one[i] = argv[3];
 		qs = one;
 	}
-	for (size_t qi = 0; qi < nq; qi++) {
+	/* sluice-store-bench DIR 0 QUERY TIMES count: ag_store_count instead */
+	int count = !n && argc > 5 && !strcmp(argv[5], "count");
+	for (size_t qi = 0; qi < nq && count; qi++) {
+		char err[256];
+		struct ag_qnode *q = ag_query_parse(qs[qi], err, sizeof err);
+		struct ag_scan sc = {.q = q};
+		uint64_t total = 0;
+		double t0 = wall();
+		ag_store_count(&s, &sc, argc > 6 ? argv[6] : NULL, count_add, &total);
+		printf("count %-26s %8llu events %8.3f s, blocks read %6llu, skipped %6llu, "
+		       "from columns %llu\n",
+		       qs[qi], (unsigned long long)total, wall() - t0,
+		       (unsigned long long)sc.blocks_read, (unsigned long long)sc.blocks_skipped,
+		       (unsigned long long)sc.blocks_columns);
+		ag_query_free(q);
+	}
+	for (size_t qi = 0; qi < nq && !count; qi++) {
 		char err[256];
 		struct ag_qnode *q = ag_query_parse(qs[qi], err, sizeof err);
 		for (int lim = 0; lim < 2; lim++) {
