@@ -439,12 +439,6 @@ static void vc_add(struct counter *c, const char *k, size_t kl, uint64_t n)
 	c->nvals++;
 }
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* Counts n events: their time and their first value of the by field (the
  * first value of an array; NULL: none). */
 static int count_one(void *ud, uint64_t n, int64_t t, const struct ag_field *f)
@@ -462,7 +456,7 @@ static int count_one(void *ud, uint64_t n, int64_t t, const struct ag_field *f)
 		vc_add(c, c->key.data, c->key.len, n);
 	}
 	if (c->r->every_ms) {
-		int64_t b = floordiv(t, c->r->every_ms * 1000000);
+		int64_t b = sl_floordiv(t, c->r->every_ms * 1000000);
 		if (!c->nb) {
 			c->bmin = b;
 			c->nb = 1;
@@ -504,6 +498,7 @@ static void run_count(struct job *j)
 	struct counter c = {.r = r};
 	scan_init(api, r, &sc);
 	sc.need_time = r->every_ms != 0;
+	sc.time_step = r->every_ms * 1000000;
 	if (ag_store_count(api->store, &sc, r->by, count_one, &c)) {
 		job_fail(j, 500, "the store could not be read; see the aggregator's log");
 		goto out;

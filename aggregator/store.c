@@ -2721,8 +2721,16 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 			return -1;
 	}
 	const struct ag_scan *sc = c->sc;
-	int times =
-	    sc->need_time || (sc->from && b->tmin < sc->from) || (sc->until && b->tmax > sc->until);
+	int partly = (sc->from && b->tmin < sc->from) || (sc->until && b->tmax > sc->until);
+	int times = sc->need_time || partly;
+	/* the time the totals are counted at (those of a block within one step
+	 * of a histogram: the times of its events would all say that step) */
+	int64_t at = 0;
+	if (times && !partly && sc->time_step > 0 &&
+	    sl_floordiv(b->tmin, sc->time_step) == sl_floordiv(b->tmax, sc->time_step)) {
+		times = 0;
+		at = b->tmin;
+	}
 	if (times) {
 		if (b->count > k->cap_t) {
 			k->cap_t = b->count;
@@ -2777,7 +2785,7 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 		cb_enter(c);
 	for (size_t code = 0; code < 256 && !c->stop; code++)
 		if (per[code] &&
-		    c->count(c->count_ud, per[code], 0, code ? &byc->dict[code - 1] : NULL))
+		    c->count(c->count_ud, per[code], at, code ? &byc->dict[code - 1] : NULL))
 			c->stop = 1;
 	cb_leave(c, c->stop);
 	return 1;

@@ -207,6 +207,9 @@ struct ag_scan {
 	int64_t from, until; /* ns, inclusive; 0: open */
 	int need_event;      /* always parse events (callers that read fields) */
 	int need_time;       /* ag_store_count: fn needs every event's time */
+	/* ... only the step of time_step ns it falls in (0: the time itself):
+	 * the events of a block within one step are counted at its oldest */
+	int64_t time_step;
 	/* newest blocks are read first; a callback may raise floor to skip blocks
 	 * whose newest event is older (top-N searches) */
 	int64_t floor;
@@ -223,7 +226,8 @@ int ag_store_scan(struct ag_store *s, struct ag_scan *sc, ag_scan_fn fn, void *u
 
 /* Called for n events a count matches (n > 1 only for events counted from
  * columns): their time (0 for events counted from columns unless
- * sc->need_time, or the block is only partly in the time range) and their
+ * sc->need_time, or the block is only partly in the time range; with
+ * sc->time_step, a time in the same step as theirs) and their
  * first value of the by field (NULL: none, or no by field was asked).
  * Return 1 to stop. */
 typedef int (*ag_count_fn)(void *ud, uint64_t n, int64_t time_ns, const struct ag_field *by);

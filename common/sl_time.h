@@ -22,6 +22,9 @@ size_t sl_time_format(int64_t ns, char *out);
  * +hh:mm / -hh:mm / +hhmm), years 1678-2261 (what int64 nanoseconds hold).
  * Returns 0 and sets *ns, or -1. */
 int sl_time_parse(const char *s, size_t n, int64_t *ns);
+/* a / b rounded down (toward minus infinity), b != 0: the step a time in
+ * ns falls in, before the epoch too. */
+int64_t sl_floordiv(int64_t a, int64_t b);
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian calendar). */
 int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Parses a duration into milliseconds. Returns 0, or -1 if malformed. */
