@@ -18,8 +18,10 @@
 
 #include "http.h"
 
-/* Error and count bodies are small; keep at most this much of them. */
-#define SL_CLI_BODY_MAX (64 * 1024)
+/* Error and count answers are kept whole, up to this much. A count answer
+ * can hold 10,000 buckets of a histogram (~70 bytes each) and 1,000 top
+ * values: far more than an error's 64 KiB. */
+#define SL_CLI_BODY_MAX (16 * 1024 * 1024)
 /* Width of the SERVICE column in table output. */
 #define SL_CLI_SERVICE_WIDTH 16
 /* Nested objects deeper than this are printed as JSON, not flattened. */
@@ -895,6 +897,7 @@ struct xfer {
 	size_t len, cap;
 	int out_errno; /* errno of a failed write to stdout, 0 if none */
 	int oom;
+	int cut;         /* the body was longer than SL_CLI_BODY_MAX */
 	int context;     /* search -C: lines are wrapped with kind and group */
 	long last_group; /* -1 before the first */
 };
@@ -1028,6 +1031,7 @@ static int body_cb(void *userdata, const char *data, size_t n)
 		keep = x->len < SL_CLI_BODY_MAX ? SL_CLI_BODY_MAX - x->len : 0;
 		if (keep > n)
 			keep = n;
+		x->cut |= keep < n;
 		return buf_append(x, data, keep) < 0;
 	}
 	if (feed_lines(x, data, n) < 0)
@@ -1210,6 +1214,13 @@ static int print_count(struct xfer *x)
 	int rc = SL_CLI_EXIT_ERROR;
 	size_t n;
 
+	if (x->cut) {
+		fprintf(stderr,
+		        "sluice: the server's answer is over %d MiB: ask for fewer buckets "
+		        "(a longer --every, a shorter time range) or a smaller --top\n",
+		        SL_CLI_BODY_MAX >> 20);
+		return rc;
+	}
 	root = yajl_tree_parse(x->buf ? x->buf : "", errbuf, sizeof(errbuf));
 	count = obj_get(root, "count");
 	if (!YAJL_IS_NUMBER(count)) {

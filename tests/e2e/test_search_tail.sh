@@ -31,6 +31,13 @@ sum=$(cli count '*' --every 1m --output json | jq '[.buckets[].count] | add')
 [[ $(cli count '*' --by level --output json | jq -c '[.top[] | [.value, .count]]') == '[["info",4],["error",3],["warn",1]]' ]] ||
 	fail "--by level: $(cli count '*' --by level --output json)"
 [[ $(cli count '*' --by level --top 1 | sed -n 2p) == "           4  info" ]] || fail "--by --top 1 table"
+# a histogram whose answer is large (3,001 buckets of a second, ~200 KB):
+# two events of their own time, 50 minutes apart
+printf '%s\n' '{"time":"2026-01-01T00:00:00Z","msg":"early"}' '{"time":"2026-01-01T00:50:00Z","msg":"late"}' >>"$T/logs/app.log"
+wait_count '*' 10 60
+out=$(cli count '*' --every 1s --from 2026-01-01T00:00:00Z --until 2026-01-01T01:00:00Z --output json |
+	jq -c '[(.buckets | length), ([.buckets[].count] | add)]')
+[[ $out == "[3001,2]" ]] || fail "--every 1s over 50 minutes: $out"
 # -C in JSON: hits and their neighbours
 out=$(cli search '"live 4"' -C 1 --output json | jq -r '.kind + " " + .event.message' | tr '\n' '|')
 [[ $out == "before live 3|hit live 4|after live 5|" ]] || fail "-C 1: $out"
