@@ -21,13 +21,13 @@ int64_t sl_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), after H. Hinnant. */
 int64_t sl_floordiv(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), after H. Hinnant. */
 int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
