@@ -722,8 +722,8 @@ static void colread_free(struct colread *cr)
 }
 
 /* Unpacks groups * 8 codes of w bits (8 of them in w bytes, from the
- * lowest bit) from p into dst. Returns 1 if one is over nd. Inlined with
- * w a constant, so the shifts are too. */
+ * lowest bit) from p into dst. Returns 1 if one is over nd. Inlined, so
+ * that a constant w makes the shifts constants too. */
 static inline __attribute__((always_inline)) unsigned
 unpack8(const uint8_t *p, uint8_t *dst, size_t groups, unsigned w, unsigned nd)
 {
@@ -760,35 +760,13 @@ static int col_load(void *ud, struct ag_column *c)
 	unsigned mask = (1u << w) - 1, bad = 0, have = 0, nd = (unsigned)c->ndict;
 	if (!w)
 		memset(dst, 1, nev); /* every event has the one value */
-	/* the codes, w bits each from the lowest: 8 of them in w bytes, with
-	 * w a constant for the compiler */
+	/* the codes, w bits each from the lowest: 8 of them in w bytes; the
+	 * loop over widths unrolled, so unpack8 has w as a constant */
 	size_t j = 0, groups = w ? nev / 8 : 0;
-	switch (w) {
-	case 1:
-		bad = unpack8(p, dst, groups, 1, nd);
-		break;
-	case 2:
-		bad = unpack8(p, dst, groups, 2, nd);
-		break;
-	case 3:
-		bad = unpack8(p, dst, groups, 3, nd);
-		break;
-	case 4:
-		bad = unpack8(p, dst, groups, 4, nd);
-		break;
-	case 5:
-		bad = unpack8(p, dst, groups, 5, nd);
-		break;
-	case 6:
-		bad = unpack8(p, dst, groups, 6, nd);
-		break;
-	case 7:
-		bad = unpack8(p, dst, groups, 7, nd);
-		break;
-	case 8:
-		bad = unpack8(p, dst, groups, 8, nd);
-		break;
-	}
+#pragma GCC unroll 8
+	for (unsigned k = 1; k <= 8; k++)
+		if (w == k)
+			bad = unpack8(p, dst, groups, k, nd);
 	j = groups * 8;
 	p += groups * w;
 	/* the last few: a byte in when fewer bits are left */
