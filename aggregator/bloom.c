@@ -103,6 +103,14 @@ int ag_bloom_test_block(const uint8_t *blk, uint64_t h)
 	return 1;
 }
 
+void ag_bloom_bits(size_t size, uint64_t h, uint32_t bits[AG_BLOOM_K])
+{
+	uint32_t base = (uint32_t)ag_bloom_block_of(size, h) * 8;
+	uint64_t h2 = mix2(h);
+	for (int i = 0; i < AG_BLOOM_K; i++)
+		bits[i] = base + bit_at(h2, i);
+}
+
 int ag_bloom_test(const uint8_t *f, size_t size, uint64_t h)
 {
 	if (!size)

@@ -29,5 +29,10 @@ int ag_bloom_test(const uint8_t *f, size_t size, uint64_t h);
 size_t ag_bloom_block_of(size_t size, uint64_t h);
 /* ag_bloom_test on the one block h falls in. */
 int ag_bloom_test_block(const uint8_t *blk, uint64_t h);
+/* The AG_BLOOM_K bits ag_bloom_add sets for h in a filter of size bytes,
+ * as bit numbers of the filter (byte i holds bits 8i .. 8i + 7, the lowest
+ * first): where a filter laid out by bit (one row per bit, one column per
+ * filter) is read for h. */
+void ag_bloom_bits(size_t size, uint64_t h, uint32_t bits[AG_BLOOM_K]);
 
 #endif

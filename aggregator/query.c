@@ -1280,6 +1280,65 @@ int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t 
 	}
 }
 
+static void bits_and(uint64_t *a, const uint64_t *b, size_t nw)
+{
+	for (size_t i = 0; i < nw; i++)
+		a[i] &= b[i];
+}
+
+void ag_query_may_bits(const struct ag_qnode *n, void (*rows)(void *ud, uint64_t h, uint64_t *bits),
+                       void *ud, uint64_t *out, size_t nw)
+{
+	uint64_t *t = NULL;
+	switch (n->kind) {
+	case AG_Q_ALL:
+	case AG_Q_NOT:
+		memset(out, 0xff, nw * sizeof *out);
+		return;
+	case AG_Q_AND:
+	case AG_Q_OR:
+		t = sl_malloc(nw * sizeof *t);
+		memset(out, n->kind == AG_Q_AND ? 0xff : 0, nw * sizeof *out);
+		for (size_t i = 0; i < n->n; i++) {
+			ag_query_may_bits(n->kids[i], rows, ud, t, nw);
+			for (size_t w = 0; w < nw; w++)
+				out[w] = n->kind == AG_Q_AND ? out[w] & t[w] : out[w] | t[w];
+		}
+		break;
+	case AG_Q_PHRASE:
+		t = sl_malloc(nw * sizeof *t);
+		memset(out, 0xff, nw * sizeof *out);
+		for (size_t i = 0; i < n->ntok; i++) {
+			rows(ud, word_hash(n->tokens[i], strlen(n->tokens[i])), t);
+			bits_and(out, t, nw);
+		}
+		break;
+	case AG_Q_EQ: {
+		size_t fl = strlen(n->field);
+		rows(ud, key_hash('k', n->field, fl, NULL, 0), out);
+		if (!value_indexed(n->field, n->vlen))
+			return;
+		t = sl_malloc(2 * nw * sizeof *t);
+		rows(ud, key_hash('v', n->field, fl, n->value, n->vlen), t);
+		if (n->is_num) {
+			char c[32];
+			size_t cl = ag_num_canon(n->num, c);
+			rows(ud, key_hash('n', n->field, fl, c, cl), t + nw);
+			for (size_t w = 0; w < nw; w++)
+				t[w] |= t[nw + w];
+		}
+		bits_and(out, t, nw);
+		break;
+	}
+	default: {
+		const char *f = n->field ? n->field : "message";
+		rows(ud, key_hash('k', f, strlen(f), NULL, 0), out);
+		return;
+	}
+	}
+	free(t);
+}
+
 /* ================================================================== */
 /* Prefilter                                                          */
 /* ================================================================== */

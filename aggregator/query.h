@@ -116,6 +116,12 @@ void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uin
  * same places. */
 void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud);
 int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h), void *ud);
+/* ag_query_may_match over nw * 64 filters at once: rows(ud, h, bits) sets
+ * bits (nw words) to the filters that may hold key h, and out gets the
+ * filters q may match (the same answer ag_query_may_match gives for each).
+ * Allocates scratch only during the call. */
+void ag_query_may_bits(const struct ag_qnode *n, void (*rows)(void *ud, uint64_t h, uint64_t *bits),
+                       void *ud, uint64_t *out, size_t nw);
 
 /* A cheap test on an event's raw JSON text before it is parsed: the literals
  * every match must contain (tokens case-insensitively, exact values and

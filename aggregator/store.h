@@ -38,7 +38,12 @@ struct ag_block {
 	uint32_t col_len, col_raw; /* the column section and its directory; 0: none */
 	uint32_t nframes;          /* 0: one frame, the first format's body */
 	uint32_t flags;            /* BLK_* of store.c */
+	uint32_t frame0;           /* the number of its first frame in its segment */
 	int64_t tmin, tmax;
+	/* BLK_SEGFILT: its frames' filters while its segment is open (u32
+	 * frames, u32 size of each, the filters); NULL once the segment's index
+	 * holds them. Read with an atomic load: sealing retires it. */
+	uint8_t *mf;
 };
 
 /* An event waiting in memory for its block. */
@@ -64,7 +69,13 @@ struct ag_segment {
 	char cls[32]; /* retention class the events fell under */
 	int64_t day;  /* days since the epoch of its events' time */
 	uint64_t gen;
+	size_t ix; /* its place in the store's segment list */
 	int sealed;
+	uint32_t nfr; /* frames of its blocks */
+	/* sealed: its frames' filters laid out by bit, in the mapped index
+	 * (NULL: none); set under the store's write lock */
+	const uint8_t *fsec;
+	size_t fsec_len;
 	uint64_t size, nevents, raw_bytes;
 	int64_t tmin, tmax; /* of the events of its blocks (INT64_MAX, INT64_MIN: none) */
 	int64_t last_write_ms;
@@ -135,10 +146,15 @@ struct ag_store {
 	uint64_t events, disk_bytes, raw_bytes; /* disk: blocks and indexes */
 	uint64_t dropped_duplicates;
 	uint64_t blocks_read, blocks_skipped; /* added to atomically */
-	struct ag_event add_ev;               /* writer: ag_store_add parses into it */
-	struct libdeflate_compressor *zc;     /* writer: compresses frames */
-	struct flush_buf *fb;                 /* writer: ag_store_flush's scratch */
-	struct ag_idset spare_ids; /* writer: a sealed segment's id table, for the next */
+	/* scans running (atomic), and the frame filters of sealed segments
+	 * they may still read, freed when none runs */
+	size_t scans;
+	uint8_t **retired;
+	size_t nretired, cap_retired;
+	struct ag_event add_ev;           /* writer: ag_store_add parses into it */
+	struct libdeflate_compressor *zc; /* writer: compresses frames */
+	struct flush_buf *fb;             /* writer: ag_store_flush's scratch */
+	struct ag_idset spare_ids;        /* writer: a sealed segment's id table, for the next */
 };
 
 /* Fills o with the defaults. */

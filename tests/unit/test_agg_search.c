@@ -461,8 +461,11 @@ static void brute_by(int b, const struct gev *e, char k[16])
 		snprintf(k, 16, "null");
 }
 
-/* threads: of each scan (the blocks are read in parallel, 1: serially) */
-static void run_seed(uint64_t seed, size_t block_size, size_t threads)
+/* threads: of each scan (the blocks are read in parallel, 1: serially);
+ * sealed: the store is closed and opened again before the queries, so the
+ * frames' filters are read from the segments' indexes (else some events
+ * are pending, and the blocks' filters are in memory) */
+static void run_seed(uint64_t seed, size_t block_size, size_t threads, int sealed)
 {
 	char dir[] = "/tmp/sluice-test-agg.XXXXXX", line[1024], q[4096], err[256];
 	cr_assert_not_null(mkdtemp(dir));
@@ -488,6 +491,13 @@ static void run_seed(uint64_t seed, size_t block_size, size_t threads)
 			ag_store_add_event(&s, "default", line, n, evs[i].t, id, k.v, k.n, &ev);
 		if (i == NEV * 2 / 3)
 			cr_assert_eq(ag_store_flush(&s), 0);
+	}
+	if (sealed) {
+		ag_store_close(&s);
+		cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+		cr_assert_gt(s.nsegs, 1);
+		for (size_t i = 0; i < s.nsegs; i++)
+			cr_assert_not_null(s.segs[i]->fsec);
 	}
 	static unsigned char want[NEV], got[NEV];
 	int order[NEV], from_columns = 0, partly = 0;
@@ -590,10 +600,10 @@ static void run_seed(uint64_t seed, size_t block_size, size_t threads)
 
 Test(agg_search, fixed_seed, .timeout = 240)
 {
-	run_seed(12345, 2048, 3);
-	run_seed(12345, 2048, 1);
-	run_seed(12345, 64 << 10, 2);
-	run_seed(12345, 1 << 20, 2); /* one block of two frames */
+	run_seed(12345, 2048, 3, 0);
+	run_seed(12345, 2048, 1, 1);
+	run_seed(12345, 64 << 10, 2, 0);
+	run_seed(12345, 1 << 20, 2, 1); /* one block of two frames */
 }
 
 Test(agg_search, random_seed, .timeout = 240)
@@ -603,7 +613,7 @@ Test(agg_search, random_seed, .timeout = 240)
 	    env ? strtoull(env, NULL, 10) : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	fprintf(stderr, "agg_search: random seed %llu (replay with SLUICE_SEED)\n",
 	        (unsigned long long)seed);
-	run_seed(seed, 2048, 3);
-	run_seed(seed, 64 << 10, 2);
-	run_seed(seed, 1 << 20, 1);
+	run_seed(seed, 2048, 3, 1);
+	run_seed(seed, 64 << 10, 2, 0);
+	run_seed(seed, 1 << 20, 1, 0);
 }
