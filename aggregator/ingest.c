@@ -87,7 +87,7 @@ struct batch {
 	struct ag_event ev;
 	struct sl_buf line, tmp;
 	uint64_t *keys;
-	size_t nkeys, cap_keys;
+	size_t nkeys, cap_keys, nfield;
 	/* offsets consumed since the last commit */
 	rd_kafka_topic_partition_list_t *offs;
 };
@@ -192,12 +192,13 @@ static void take_one(struct ag_ingest *in, const rd_kafka_message_t *m, const ch
 		ag_event_parse(&b->ev, line, llen);
 	}
 	b->nkeys = 0;
-	ag_index_keys(&b->ev, key_add, b);
+	b->nfield = ag_index_keys(&b->ev, key_add, b);
 	if (ag_store_seen(in->store, id, own_time ? t : 0)) {
 		in->duplicates++;
 		return;
 	}
-	ag_store_add_event(in->store, "default", line, llen, t, id, b->keys, b->nkeys, &b->ev);
+	ag_store_add_event(in->store, "default", line, llen, t, id, b->keys, b->nkeys, b->nfield,
+	                   &b->ev);
 	in->stored++;
 }
 

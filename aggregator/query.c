@@ -1165,9 +1165,11 @@ struct kc_ent {
 };
 static _Thread_local struct kc_ent kc[KC_FIELDS];
 
-void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud)
+size_t ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud)
 {
 	struct keys_ud k = {add, ud};
+	size_t nfield = 0;
+#define ADD(h) (add(ud, (h)), nfield++)
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct ag_field *f = &ev->f[i];
 		struct kc_ent *c = i < KC_FIELDS ? &kc[i] : NULL;
@@ -1176,12 +1178,12 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 		if (!same) {
 			size_t np = 0;
 			uint64_t ph[8], kh = key_hash('k', f->key, f->klen, NULL, 0);
-			add(ud, kh);
+			ADD(kh);
 			for (size_t j = 0; j < f->klen; j++) {
 				if (f->key[j] != '.')
 					continue;
 				uint64_t h = key_hash('k', f->key, j, NULL, 0);
-				add(ud, h);
+				ADD(h);
 				if (np < 8)
 					ph[np] = h;
 				np++;
@@ -1198,9 +1200,9 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 				c->klen = c->vlen = KC_TEXT + 1;
 			}
 		} else {
-			add(ud, c->kh);
+			ADD(c->kh);
 			for (size_t j = 0; j < c->nprefix; j++)
-				add(ud, c->ph[j]);
+				ADD(c->ph[j]);
 		}
 		if (!index_value(f))
 			continue;
@@ -1216,11 +1218,11 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 		}
 		if (same && vl <= KC_TEXT && vl == c->vlen && kind == c->vkind &&
 		    sl_mem_eq(v, c->val, vl)) {
-			add(ud, c->vh);
+			ADD(c->vh);
 			continue;
 		}
 		uint64_t vh = key_hash(kind, f->key, f->klen, v, vl);
-		add(ud, vh);
+		ADD(vh);
 		if (same && vl <= KC_TEXT) {
 			memcpy(c->val, v, vl);
 			c->vlen = (uint8_t)vl;
@@ -1235,9 +1237,12 @@ void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h),
 		if (f->type == AG_F_STR && f->klen == 7 && !memcmp(f->key, "message", 7))
 			ag_tokenize(f->val, f->vlen, add_word, &k);
 	}
+	return nfield;
+#undef ADD
 }
 
-int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h), void *ud)
+int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h, int word),
+                       void *ud)
 {
 	switch (n->kind) {
 	case AG_Q_ALL:
@@ -1255,27 +1260,27 @@ int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t 
 		return 0;
 	case AG_Q_PHRASE:
 		for (size_t i = 0; i < n->ntok; i++)
-			if (!test(ud, word_hash(n->tokens[i], strlen(n->tokens[i]))))
+			if (!test(ud, word_hash(n->tokens[i], strlen(n->tokens[i])), 1))
 				return 0;
 		return 1;
 	case AG_Q_EQ: {
 		size_t fl = strlen(n->field);
-		if (!test(ud, key_hash('k', n->field, fl, NULL, 0)))
+		if (!test(ud, key_hash('k', n->field, fl, NULL, 0), 0))
 			return 0;
 		if (!value_indexed(n->field, n->vlen))
 			return 1;
-		if (test(ud, key_hash('v', n->field, fl, n->value, n->vlen)))
+		if (test(ud, key_hash('v', n->field, fl, n->value, n->vlen), 0))
 			return 1;
 		if (n->is_num) {
 			char c[32];
 			size_t cl = ag_num_canon(n->num, c);
-			return test(ud, key_hash('n', n->field, fl, c, cl));
+			return test(ud, key_hash('n', n->field, fl, c, cl), 0);
 		}
 		return 0;
 	}
 	default: {
 		const char *f = n->field ? n->field : "message";
-		return test(ud, key_hash('k', f, strlen(f), NULL, 0));
+		return test(ud, key_hash('k', f, strlen(f), NULL, 0), 0);
 	}
 	}
 }
@@ -1286,8 +1291,9 @@ static void bits_and(uint64_t *a, const uint64_t *b, size_t nw)
 		a[i] &= b[i];
 }
 
-void ag_query_may_bits(const struct ag_qnode *n, void (*rows)(void *ud, uint64_t h, uint64_t *bits),
-                       void *ud, uint64_t *out, size_t nw)
+void ag_query_may_bits(const struct ag_qnode *n,
+                       void (*rows)(void *ud, uint64_t h, int word, uint64_t *bits), void *ud,
+                       uint64_t *out, size_t nw)
 {
 	uint64_t *t = NULL;
 	switch (n->kind) {
@@ -1309,21 +1315,21 @@ void ag_query_may_bits(const struct ag_qnode *n, void (*rows)(void *ud, uint64_t
 		t = sl_malloc(nw * sizeof *t);
 		memset(out, 0xff, nw * sizeof *out);
 		for (size_t i = 0; i < n->ntok; i++) {
-			rows(ud, word_hash(n->tokens[i], strlen(n->tokens[i])), t);
+			rows(ud, word_hash(n->tokens[i], strlen(n->tokens[i])), 1, t);
 			bits_and(out, t, nw);
 		}
 		break;
 	case AG_Q_EQ: {
 		size_t fl = strlen(n->field);
-		rows(ud, key_hash('k', n->field, fl, NULL, 0), out);
+		rows(ud, key_hash('k', n->field, fl, NULL, 0), 0, out);
 		if (!value_indexed(n->field, n->vlen))
 			return;
 		t = sl_malloc(2 * nw * sizeof *t);
-		rows(ud, key_hash('v', n->field, fl, n->value, n->vlen), t);
+		rows(ud, key_hash('v', n->field, fl, n->value, n->vlen), 0, t);
 		if (n->is_num) {
 			char c[32];
 			size_t cl = ag_num_canon(n->num, c);
-			rows(ud, key_hash('n', n->field, fl, c, cl), t + nw);
+			rows(ud, key_hash('n', n->field, fl, c, cl), 0, t + nw);
 			for (size_t w = 0; w < nw; w++)
 				t[w] |= t[nw + w];
 		}
@@ -1332,7 +1338,7 @@ void ag_query_may_bits(const struct ag_qnode *n, void (*rows)(void *ud, uint64_t
 	}
 	default: {
 		const char *f = n->field ? n->field : "message";
-		rows(ud, key_hash('k', f, strlen(f), NULL, 0), out);
+		rows(ud, key_hash('k', f, strlen(f), NULL, 0), 0, out);
 		return;
 	}
 	}

@@ -109,19 +109,23 @@ void ag_query_columns(const struct ag_qnode *n, const struct ag_columns *cs, uin
                       uint64_t *maybe);
 
 /* Index keys: every key ag_index_keys gives for an event is put in its
- * frame's filter; ag_query_may_match asks the filter (through test) for
+ * frame's filters; ag_query_may_match asks the filters (through test) for
  * the keys a match would need and returns 0 only if no event of the frame
  * can match. The keys of the fields come first, in the fields' order, then
  * the words of message: events with the same fields give their keys at the
- * same places. */
-void ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud);
-int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h), void *ud);
-/* ag_query_may_match over nw * 64 filters at once: rows(ud, h, bits) sets
- * bits (nw words) to the filters that may hold key h, and out gets the
- * filters q may match (the same answer ag_query_may_match gives for each).
- * Allocates scratch only during the call. */
-void ag_query_may_bits(const struct ag_qnode *n, void (*rows)(void *ud, uint64_t h, uint64_t *bits),
-                       void *ud, uint64_t *out, size_t nw);
+ * same places. ag_index_keys returns how many keys of fields it gave (the
+ * rest are words); test's word says which kind h is (a frame may keep the
+ * two in filters of their own). */
+size_t ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h), void *ud);
+int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h, int word),
+                       void *ud);
+/* ag_query_may_match over nw * 64 filters at once: rows(ud, h, word, bits)
+ * sets bits (nw words) to the filters that may hold key h, and out gets
+ * the filters q may match (the same answer ag_query_may_match gives for
+ * each). Allocates scratch only during the call. */
+void ag_query_may_bits(const struct ag_qnode *n,
+                       void (*rows)(void *ud, uint64_t h, int word, uint64_t *bits), void *ud,
+                       uint64_t *out, size_t nw);
 
 /* A cheap test on an event's raw JSON text before it is parsed: the literals
  * every match must contain (tokens case-insensitively, exact values and

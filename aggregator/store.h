@@ -41,7 +41,8 @@ struct ag_block {
 	uint32_t frame0;           /* the number of its first frame in its segment */
 	int64_t tmin, tmax;
 	/* BLK_SEGFILT: its frames' filters while its segment is open (u32
-	 * frames, u32 size of each, the filters); NULL once the segment's index
+	 * frames; per frame u32 sizes of its filter of fields' keys and of
+	 * words; per frame those two filters); NULL once the segment's index
 	 * holds them. Read with an atomic load: sealing retires it. */
 	uint8_t *mf;
 };
@@ -54,6 +55,7 @@ struct ag_pending {
 	uint64_t seq;
 	uint32_t off, len;    /* in the segment's pending buffer */
 	uint32_t key0, nkeys; /* in the segment's pending keys */
+	uint32_t nfield;      /* the first nfield are the fields', then words */
 	/* bit k: key k (k < 64) is the previous pending event's key k, so a
 	 * frame holding both events has it already */
 	uint64_t rep;
@@ -180,17 +182,19 @@ int ag_store_seen(struct ag_store *s, const uint64_t id[2], int64_t time_ns);
  * other work, then ag_store_seen. Writer thread only. */
 void ag_store_prefetch(const struct ag_store *s, const uint64_t id[2]);
 /* Adds one event (a JSON object line without newline, its time, id and index
- * keys) to the pending events of the segment for its retention class cls
+ * keys, the first nfield of them the fields', the rest its words: what
+ * ag_index_keys gives and returns) to the pending events of the segment for its retention class cls
  * (letters, digits, '_') and day: searchable at once, durable after the next
  * ag_store_flush. Writer thread only. Parses the line for the block's
  * columns; ag_store_add_event takes it parsed. */
 void ag_store_add(struct ag_store *s, const char *cls, const char *line, size_t len,
-                  int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys);
+                  int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
+                  size_t nfield);
 /* ag_store_add of an event the caller has parsed: ev is line flattened by
  * ag_event_parse (NULL: it did not parse), read during the call only. */
 void ag_store_add_event(struct ag_store *s, const char *cls, const char *line, size_t len,
                         int64_t time_ns, const uint64_t id[2], const uint64_t *keys, size_t nkeys,
-                        const struct ag_event *ev);
+                        size_t nfield, const struct ag_event *ev);
 /* Around a run of ag_store_add calls (the events of one Kafka message):
  * the write lock is taken once for all of them instead of once each, so
  * readers wait for the run. Writer thread only; no flush inside. */

@@ -128,10 +128,10 @@ int main(int argc, char **argv)
 		if (ag_store_seen(&s, id, 0))
 			continue;
 		k.n = 0;
-		ag_index_keys(&ev, key_add, &k);
+		size_t nfield = ag_index_keys(&ev, key_add, &k);
 		int64_t t;
 		sl_time_parse(ag_event_get(&ev, "time")->val, 30, &t);
-		ag_store_add(&s, "default", line, (size_t)len, t, id, k.v, k.n);
+		ag_store_add(&s, "default", line, (size_t)len, t, id, k.v, k.n, nfield);
 		if (s.pending_bytes >= 8u << 20 && ag_store_flush(&s))
 			return 1;
 	}

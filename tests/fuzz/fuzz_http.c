@@ -57,7 +57,7 @@ static void setup(void)
 		uint64_t id[2] = {0, i + 1};
 		ag_event_parse(&ev, lines[i], strlen(lines[i]));
 		ag_store_add(&store, "default", lines[i], strlen(lines[i]),
-		             1795860000000000000LL + (int64_t)i, id, NULL, 0);
+		             1795860000000000000LL + (int64_t)i, id, NULL, 0, 0);
 	}
 	ag_event_free(&ev);
 	(void)key_add;

@@ -18,9 +18,9 @@ static const char *const events[] = {
     "{}",
 };
 
-static int any_key(void *ud, uint64_t h)
+static int any_key(void *ud, uint64_t h, int word)
 {
-	return (int)(h & 1);
+	return (int)((h ^ (uint64_t)word) & 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -483,12 +483,13 @@ static void run_seed(uint64_t seed, size_t block_size, size_t threads, int seale
 		size_t n = render_event(i, line);
 		cr_assert_eq(ag_event_parse(&ev, line, n), 0, "%s", line);
 		k.n = 0;
-		ag_index_keys(&ev, key_add, &k);
+		size_t nfield = ag_index_keys(&ev, key_add, &k);
 		uint64_t id[2] = {0, (uint64_t)i + 1};
 		if (block_size == 64 << 10) /* the store parses the line itself */
-			ag_store_add(&s, "default", line, n, evs[i].t, id, k.v, k.n);
+			ag_store_add(&s, "default", line, n, evs[i].t, id, k.v, k.n, nfield);
 		else
-			ag_store_add_event(&s, "default", line, n, evs[i].t, id, k.v, k.n, &ev);
+			ag_store_add_event(&s, "default", line, n, evs[i].t, id, k.v, k.n, nfield,
+			                   &ev);
 		if (i == NEV * 2 / 3)
 			cr_assert_eq(ag_store_flush(&s), 0);
 	}

@@ -402,16 +402,19 @@ static void add_key(void *ud, uint64_t h)
 {
 	uint64_t **v = ud;
 	size_t n = (size_t)(*v)[0];
-	*v = realloc(*v, (n + 2) * sizeof **v);
-	(*v)[n + 1] = h;
+	*v = realloc(*v, (n + 3) * sizeof **v);
+	(*v)[n + 2] = h;
 	(*v)[0] = n + 1;
 }
 
-static int has_key(void *ud, uint64_t h)
+/* keys[0]: their number; keys[1]: how many are fields' (the rest are
+ * words), as ag_index_keys said; then the keys. A key is found only among
+ * those of its kind. */
+static int has_key(void *ud, uint64_t h, int word)
 {
 	uint64_t *v = ud;
-	for (size_t i = 1; i <= v[0]; i++)
-		if (v[i] == h)
+	for (size_t i = 2; i < v[0] + 2; i++)
+		if (v[i] == h && (i - 2 >= v[1]) == word)
 			return 1;
 	return 0;
 }
@@ -423,8 +426,9 @@ static void may(const char *q, const char *json, int want)
 	cr_assert_not_null(n, "%s", err);
 	struct ag_event ev = {0};
 	cr_assert_eq(ag_event_parse(&ev, json, strlen(json)), 0);
-	uint64_t *keys = calloc(1, sizeof *keys);
-	ag_index_keys(&ev, add_key, &keys);
+	uint64_t *keys = calloc(2, sizeof *keys);
+	size_t nfield = ag_index_keys(&ev, add_key, &keys);
+	keys[1] = nfield;
 	int m = ag_query_may_match(n, has_key, keys);
 	int real = ag_query_match_event(n, &ev);
 	cr_assert(!real || m, "\"%s\" matches %s but the index says it cannot", q, json);

@@ -52,8 +52,8 @@ static void store_line(struct ag_store *s, const char *line, int64_t t, const ui
 	struct ag_event ev = {0};
 	cr_assert_eq(ag_event_parse(&ev, line, strlen(line)), 0, "%s", line);
 	struct keys k = {0};
-	ag_index_keys(&ev, key_add, &k);
-	ag_store_add(s, "default", line, strlen(line), t, id, k.v, k.n);
+	size_t nfield = ag_index_keys(&ev, key_add, &k);
+	ag_store_add(s, "default", line, strlen(line), t, id, k.v, k.n, nfield);
 	free(k.v);
 	ag_event_free(&ev);
 }
