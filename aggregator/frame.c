@@ -12,6 +12,7 @@
 #endif
 
 #include "bloom.h"
+#include "query.h"
 #include "sl_time.h"
 
 #define FRAME_VERSION   1    /* hex values inside the encoding */
@@ -882,12 +883,135 @@ out:
 	return rc;
 }
 
+/* Moves c past its next value without writing it (put_value's reads). */
+static int skip_value(struct dcol *c)
+{
+	uint64_t v;
+	switch (c->type) {
+	case FT_TEXT:
+		if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
+			return -1;
+		c->p += v;
+		return 0;
+	case FT_HEX:
+		if (c->hexlen > (size_t)(c->end - c->p))
+			return -1;
+		c->p += c->hexlen;
+		return 0;
+	case FT_INT:
+		if (get_varint(&c->p, c->end, &v))
+			return -1;
+		c->prev = (int64_t)((uint64_t)c->prev + (uint64_t)unzigzag(v));
+		return 0;
+	default: /* time, id, block: nothing of the column's own */
+		return 0;
+	}
+}
+
+/* 1 if lit is a word with a letter no hex digit, number or RFC 3339 time
+ * holds (g..y but t): then only text values, keys, the block's values and
+ * whole events can write it */
+static int lit_usable(const struct ag_literal *lit)
+{
+	int letter = 0;
+	for (size_t i = 0; i < lit->n; i++) {
+		unsigned char c = (unsigned char)lit->s[i], f = c | 0x20;
+		if (!((c >= '0' && c <= '9') || (f >= 'a' && f <= 'z') || c == '_' || c >= 0x80))
+			return 0;
+		letter |= f >= 'g' && f <= 'y' && f != 't';
+	}
+	return letter;
+}
+
+/* Sets want[i] for the events of h that may hold lit (ag_frame_decode_some).
+ * Returns 0, or 1 when any event may (or the frame cannot be judged). */
+static int events_with(const struct fhead *h, const uint8_t *end, const struct ag_literal *lit,
+                       uint8_t *want)
+{
+	if (!lit_usable(lit))
+		return 1;
+	uint64_t nev = h->nev, ncol = h->ncol, nw = (nev + 63) / 64;
+	struct dcol *col = h->col;
+	for (uint64_t i = 0; i < ncol; i++) {
+		const struct dcol *c = &col[i];
+		if (ag_literal_in(lit, (const char *)c->key, c->klen) ||
+		    u_escape(c->key, c->klen) ||
+		    (c->type == FT_TEXT && u_escape(c->p, (size_t)(c->end - c->p))))
+			return 1;
+		for (size_t v = 0; c->type == FT_BLOCK && v < c->nval; v++)
+			if (ag_literal_in(lit, c->val[v], c->vlen[v]))
+				return 1;
+	}
+	if (u_escape(h->whole, (size_t)(end - h->whole)))
+		return 1;
+	/* per text column, its values that hold lit (bit k: value k) */
+	uint64_t **hit = sl_calloc(ncol ? ncol : 1, sizeof *hit), *vi = NULL;
+	int rc = 1;
+	for (uint64_t i = 0; i < ncol; i++) {
+		const struct dcol *c = &col[i];
+		if (c->type != FT_TEXT)
+			continue;
+		const uint8_t *v = c->p, *o;
+		uint64_t k = 0, l;
+		while ((o = (const uint8_t *)ag_literal_find(lit, (const char *)v,
+		                                             (size_t)(c->end - v))) != NULL) {
+			if (!hit[i])
+				hit[i] = sl_calloc(nw ? nw : 1, sizeof **hit);
+			for (;; k++) { /* the value o is in (or whose length it is in) */
+				if (k >= nev || get_varint(&v, c->end, &l) ||
+				    l > (uint64_t)(c->end - v))
+					goto out;
+				v += l;
+				if (o < v)
+					break;
+			}
+			hit[i][k / 64] |= 1ULL << (k % 64);
+			k++;
+		}
+	}
+	vi = sl_calloc(ncol ? ncol : 1, sizeof *vi);
+	const uint8_t *evp = h->evp, *whole = h->whole;
+	for (uint64_t i = 0; i < nev; i++) {
+		uint64_t s = 0, l;
+		get_varint(&evp, end, &s);
+		if (!s) {
+			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
+				goto out;
+			want[i] = ag_literal_in(lit, (const char *)whole, l);
+			whole += l;
+			continue;
+		}
+		want[i] = 0;
+		for (uint32_t j = h->shape_at[s - 1]; j < h->shape_at[s]; j++) {
+			uint32_t c = h->shape_w[j];
+			if (hit[c] && vi[c] < nev && (hit[c][vi[c] / 64] >> (vi[c] % 64)) & 1)
+				want[i] = 1;
+			vi[c]++;
+		}
+	}
+	rc = 0;
+out:
+	for (uint64_t i = 0; i < ncol; i++)
+		free(hit[i]);
+	free(hit);
+	free(vi);
+	return rc;
+}
+
 long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *x, size_t xn, const uint8_t *ids,
                      const struct ag_frame_ext *ext, size_t max, struct sl_buf *out)
+{
+	return ag_frame_decode_some(p, n, x, xn, ids, ext, max, NULL, out);
+}
+
+long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t xn,
+                          const uint8_t *ids, const struct ag_frame_ext *ext, size_t max,
+                          const struct ag_literal *lit, struct sl_buf *out)
 {
 	const uint8_t *end = p + n;
 	struct fhead h;
 	struct sl_buf pre = {0};
+	uint8_t *want = NULL; /* lit: the events that may hold it (NULL: all) */
 	long rc = -1;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, hex2_init);
@@ -915,12 +1039,28 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *x, size_t xn, co
 	}
 	const uint8_t *evp = h.evp;
 	const uint8_t *whole = h.whole;
+	if (lit && nev) {
+		want = sl_malloc(nev);
+		if (events_with(&h, end, lit, want)) {
+			free(want);
+			want = NULL;
+		}
+	}
 	for (uint64_t i = 0; i < nev; i++) {
 		uint64_t s = 0;
 		size_t start = out->len;
 		get_varint(&evp, end, &s);
 		uint64_t t0 = sl_get64((const uint8_t *)out->data + i * AG_FRAME_ENT);
-		if (!s) {
+		if (want && !want[i]) { /* an empty line: only the cursors move */
+			uint64_t l;
+			if (!s && (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole)))
+				goto out;
+			if (!s)
+				whole += l;
+			for (uint32_t j = s ? shape_at[s - 1] : 0; s && j < shape_at[s]; j++)
+				if (skip_value(&col[shape_w[j]]))
+					goto out;
+		} else if (!s) {
 			uint64_t l;
 			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
 				goto out;
@@ -954,5 +1094,6 @@ out:
 	*room(out, 1) = '\0'; /* an sl_buf's data ends with a NUL */
 	head_free(&h);
 	sl_buf_free(&pre);
+	free(want);
 	return rc;
 }

@@ -25,6 +25,8 @@
 
 #include "sl_buf.h"
 
+struct ag_literal; /* query.h */
+
 #define AG_FRAME_ENT 12 /* bytes of an entry of the decoded layout */
 
 struct ag_fcol;
@@ -107,6 +109,15 @@ int ag_frame_escapes(const uint8_t *p, size_t n);
  * of events, or -1 when the data is inconsistent. */
 long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *x, size_t xn, const uint8_t *ids,
                      const struct ag_frame_ext *ext, size_t max, struct sl_buf *out);
+/* ag_frame_decode, but an event whose line cannot hold lit (a search's
+ * literal: ASCII letters in any case if lit->ci) may be decoded as an
+ * empty line (length 0): one whose text values, and whole text, lack it.
+ * Every event is decoded when the frame's other parts could write lit
+ * (its keys, the block's values, a \u escape) or lit could be spelled by
+ * hex digits, numbers or times. lit NULL: every event. */
+long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t xn,
+                          const uint8_t *ids, const struct ag_frame_ext *ext, size_t max,
+                          const struct ag_literal *lit, struct sl_buf *out);
 /* Decodes only the event times from the first bytes of an encoded frame
  * (AG_FRAME_TIMES_MAX(count) of them are enough) into t[0..count). Returns
  * 0, or -1 when they are not count times. */

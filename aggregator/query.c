@@ -1440,27 +1440,39 @@ static inline int ci_equal(const unsigned char *p, const unsigned char *l, size_
 
 int ag_literal_in(const struct ag_literal *l, const char *s, size_t n)
 {
+	return ag_literal_find(l, s, n) != NULL;
+}
+
+const char *ag_literal_find(const struct ag_literal *l, const char *s, size_t n)
+{
 	if (l->n > n)
-		return 0;
+		return NULL;
 	if (!l->ci)
-		return memmem(s, n, l->s, l->n) != NULL;
+		return memmem(s, n, l->s, l->n);
 	const unsigned char *ls = (const unsigned char *)l->s;
 	unsigned char lo = fold(ls[0]),
 	              up = (unsigned char)((unsigned)lo - 'a' < 26u ? lo - 32 : lo);
 	const unsigned char *end = (const unsigned char *)s + n - l->n;
 	/* the first byte in either case, then the rest (the second byte first:
 	 * most candidates fail there) */
+	const unsigned char *first = NULL;
 	for (int pass = 0; pass < 1 + (lo != up); pass++) {
 		unsigned char c = pass ? up : lo;
-		for (const unsigned char *p = (const unsigned char *)s; p <= end; p++) {
-			p = memchr(p, c, (size_t)(end - p) + 1);
+		if (first == (const unsigned char *)s)
+			break;
+		/* the second pass looks only before what the first found */
+		const unsigned char *last = first ? first - 1 : end;
+		for (const unsigned char *p = (const unsigned char *)s; p <= last; p++) {
+			p = memchr(p, c, (size_t)(last - p) + 1);
 			if (!p)
 				break;
-			if (ci_equal(p + 1, ls + 1, l->n - 1))
-				return 1;
+			if (ci_equal(p + 1, ls + 1, l->n - 1)) {
+				first = p;
+				break;
+			}
 		}
 	}
-	return 0;
+	return (const char *)first;
 }
 
 int ag_prefilter_pass(const struct ag_prefilter *pf, const char *line, size_t len)

@@ -148,6 +148,8 @@ void ag_prefilter_free(struct ag_prefilter *pf);
 int ag_prefilter_pass(const struct ag_prefilter *pf, const char *line, size_t len);
 /* 1 if the literal occurs in s[0..n) (ASCII letters in any case if l->ci). */
 int ag_literal_in(const struct ag_literal *l, const char *s, size_t n);
+/* Where the literal first occurs in s[0..n), or NULL. */
+const char *ag_literal_find(const struct ag_literal *l, const char *s, size_t n);
 
 /* Splits text into the tokens words are matched against: runs of letters,
  * digits, '_' and non-ASCII bytes. Calls fn for each; stops if fn returns 1. */

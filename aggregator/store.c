@@ -1047,6 +1047,7 @@ static struct ag_segment *seg_new(struct ag_store *s, const char *path, const ch
 	struct ag_segment *g = sl_calloc(1, sizeof *g);
 	g->path = sl_strdup(path);
 	g->fd = -1;
+	g->ifd = -1;
 	snprintf(g->cls, sizeof g->cls, "%s", cls);
 	g->day = day;
 	g->gen = gen;
@@ -1074,10 +1075,21 @@ static void cbs_free(struct ag_segment *g)
 	g->cb_bytes = 0;
 }
 
+/* Frees the groups of a segment's frame filters (fgroups_read). */
+static void fgroups_free(struct ag_fgroup *fg, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(fg[i].fno);
+	free(fg);
+}
+
 static void seg_free(struct ag_segment *g)
 {
 	if (g->fd >= 0)
 		close(g->fd);
+	if (g->ifd >= 0)
+		close(g->ifd);
+	fgroups_free(g->fg, g->nfg);
 	if (g->map)
 		munmap(g->map, g->map_len);
 	idset_free(&g->open_ids);
@@ -1444,66 +1456,108 @@ static void seg_filters(struct ag_store *s, struct ag_segment *g, struct sl_buf 
 	free(fe);
 }
 
-/* 0 if the filter section sec (len bytes) of an index fits a segment of
- * nfr frames, every group inside it. */
-static int seg_filters_check(const uint8_t *sec, size_t len, uint32_t nfr)
+/* Reads the groups of the filter section at off (len bytes) of the index
+ * file fd, for a segment of nfr frames, into *fg (owned by the caller:
+ * fgroups_free) and *nfg: their table and frames' numbers, not their rows.
+ * Returns 0, or -1 when the section does not fit. */
+static int fgroups_read(int fd, uint64_t off, uint64_t len, uint32_t nfr, struct ag_fgroup **fg,
+                        size_t *nfg)
 {
-	if (len < 4)
+	uint8_t n4[4], *t = NULL;
+	*fg = NULL;
+	*nfg = 0;
+	if (len < 4 || read_all(fd, n4, 4, off))
 		return -1;
-	uint64_t ng = sl_get32(sec);
+	uint64_t ng = sl_get32(n4);
 	if (ng > (len - 4) / SEC_GRP)
 		return -1;
+	t = sl_malloc(ng * SEC_GRP + 1);
+	struct ag_fgroup *g = sl_calloc(ng ? ng : 1, sizeof *g);
+	if (read_all(fd, t, ng * SEC_GRP, off + 4))
+		goto bad;
 	for (uint64_t i = 0; i < ng; i++) {
-		const uint8_t *e = sec + 4 + i * SEC_GRP;
-		uint64_t size = sl_get32(e), nf = sl_get32(e + 4), off = sl_get64(e + 24);
+		const uint8_t *e = t + i * SEC_GRP;
+		uint64_t size = sl_get32(e), nf = sl_get32(e + 4), at = sl_get64(e + 24);
 		uint64_t fl = (4 * nf + 7) & ~7ULL;
 		if (!size || size % AG_BLOOM_BLOCK || !nf || nf > nfr || size > 1u << 24 ||
-		    sl_get32(e + 8) > 1 || off > len || fl + 8 * sec_words(nf, size) > len - off)
-			return -1;
-		for (uint64_t k = 0; k < nf; k++)
-			if (sl_get32(sec + off + 4 * k) >= nfr)
-				return -1;
+		    sl_get32(e + 8) > 1 || at > len || fl + 8 * sec_words(nf, size) > len - at)
+			goto bad;
+		g[i] = (struct ag_fgroup){.size = (uint32_t)size,
+		                          .nf = (uint32_t)nf,
+		                          .word = sl_get32(e + 8),
+		                          .salt = sl_get64(e + 16),
+		                          .rows = off + at + fl,
+		                          .fno = sl_malloc(4 * nf)};
+		if (read_all(fd, g[i].fno, 4 * nf, off + at))
+			goto bad;
+		for (uint64_t k = 0; k < nf; k++) /* little-endian u32 in place */
+			if ((g[i].fno[k] = sl_get32((const uint8_t *)&g[i].fno[k])) >= nfr)
+				goto bad;
 	}
+	free(t);
+	*fg = g;
+	*nfg = ng;
 	return 0;
+bad:
+	free(t);
+	fgroups_free(g, ng);
+	return -1;
 }
 
 /* rows() of ag_query_may_bits for a sealed segment's filter section: the
- * frames (of the segment's nfr) whose filter may hold h */
+ * frames (of the segment's nfr) whose filter may hold h; 7 rows of each
+ * group of h's kind, a pread each (err set on a read error: every frame
+ * then may) */
 struct sec_rows {
-	const uint8_t *sec;
+	const struct ag_fgroup *fg;
+	size_t nfg;
+	int fd;
 	uint32_t nfr;
+	int err;
+	const char *path; /* of the segment, for errors */
 };
 
 static void sec_rows(void *ud, uint64_t h, int word, uint64_t *bits)
 {
-	const struct sec_rows *q = ud;
+	struct sec_rows *q = ud;
 	memset(bits, 0xff, (q->nfr + 63) / 64 * sizeof *bits);
-	uint32_t ng = sl_get32(q->sec);
-	for (uint32_t i = 0; i < ng; i++) {
-		const uint8_t *e = q->sec + 4 + (size_t)i * SEC_GRP;
-		uint32_t size = sl_get32(e), nf = sl_get32(e + 4), r[AG_BLOOM_K];
-		if ((int)sl_get32(e + 8) != word)
+	for (size_t i = 0; i < q->nfg && !q->err; i++) {
+		const struct ag_fgroup *g = &q->fg[i];
+		uint32_t r[AG_BLOOM_K], nf = g->nf;
+		if ((int)g->word != word)
 			continue;
-		const uint8_t *fn = q->sec + sl_get64(e + 24);
-		const uint8_t *rows = fn + ((4 * (size_t)nf + 7) & ~(size_t)7);
-		ag_bloom_bits(size, h ^ sl_get64(e + 16), r);
-		for (size_t k = 0; k < (nf + 63) / 64; k++) {
-			uint64_t acc = ~0ULL;
-			for (int j = 0; j < AG_BLOOM_K && acc; j++) {
-				uint64_t at = (uint64_t)r[j] * nf + 64 * k, sh = at % 64;
-				const uint8_t *wp = rows + at / 64 * 8;
-				uint64_t v = sl_get64(wp) >> sh;
-				if (sh)
-					v |= sl_get64(wp + 8) << (64 - sh);
-				acc &= v;
+		ag_bloom_bits(g->size, h ^ g->salt, r);
+		/* the AND of its 7 rows, each nf bits from bit r * nf */
+		uint64_t acc[9] = {0}, row[10];
+		size_t nw = (nf + 63) / 64;
+		uint64_t *and = nw <= 8 ? acc : sl_malloc(nw * sizeof *and);
+		for (int j = 0; j < AG_BLOOM_K; j++) {
+			uint64_t b0 = (uint64_t)r[j] * nf, w0 = b0 / 64, sh = b0 % 64;
+			size_t want = (size_t)((b0 + nf + 63) / 64 - w0);
+			uint64_t *rw = want <= 10 ? row : sl_malloc(want * sizeof *rw);
+			if (read_all(q->fd, rw, want * 8, g->rows + 8 * w0)) {
+				q->err = 1;
+				memset(bits, 0xff, (q->nfr + 63) / 64 * sizeof *bits);
 			}
+			for (size_t k = 0; k < nw && !q->err; k++) {
+				uint64_t v = sl_get64((const uint8_t *)&rw[k]) >> sh;
+				if (sh && k + 1 < want)
+					v |= sl_get64((const uint8_t *)&rw[k + 1]) << (64 - sh);
+				and[k] = j ? and[k] & v : v;
+			}
+			if (rw != row)
+				free(rw);
+		}
+		for (size_t k = 0; k < nw && !q->err; k++) {
 			size_t top = nf - 64 * k < 64 ? nf - 64 * k : 64;
 			for (size_t j = 0; j < top; j++)
-				if (!((acc >> j) & 1)) {
-					uint32_t fno = sl_get32(fn + 4 * (64 * k + j));
+				if (!((and[k] >> j) & 1)) {
+					uint32_t fno = g->fno[64 * k + j];
 					bits[fno / 64] &= ~(1ULL << (fno % 64));
 				}
 		}
+		if (and != acc)
+			free(and);
 	}
 }
 
@@ -1512,7 +1566,8 @@ static void sec_rows(void *ud, uint64_t h, int word, uint64_t *bits)
  * index is SLX3: the block table, the events in the order of their ids
  * (read back from the blocks), and an id filter; else SLX2, with the ids
  * of its open id set, sorted, in place of the order. Returns 0 or -1. */
-static int seg_write_index(struct ag_store *s, struct ag_segment *g)
+static int seg_write_index(struct ag_store *s, struct ag_segment *g, struct ag_fgroup **fg,
+                           size_t *nfg, int *ifd)
 {
 	char path[4200], tmp[4300];
 	idx_path(g, path, sizeof path);
@@ -1641,8 +1696,17 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g)
 	g->nids = nids;
 	g->id_bloom = g->map + IDX_HDR + nb * IDX_ENT + nids * w;
 	g->id_bloom_len = blen;
-	/* published by seg_seal, under the lock */
+	/* its filter section's groups and the file, kept open to read their
+	 * rows: published by seg_seal, under the lock */
+	if (filt.len && fgroups_read(fd, len - filt.len, filt.len, g->nfr, fg, nfg)) {
+		sl_error("%s: cannot read its frame filters back", path);
+		goto out;
+	}
 	g->fsec_len = filt.len;
+	if (filt.len) {
+		*ifd = fd;
+		fd = -1;
+	}
 	rc = 0;
 out:
 	if (fd >= 0)
@@ -1681,8 +1745,7 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 	    w > (magic == IDX_MAGIC ? 8u : 16u) ||
 	    (uint64_t)st.st_size != IDX_HDR + (uint64_t)nb * ent + nids * w + blen + fsl ||
 	    (fsl && fso != (uint64_t)st.st_size - fsl) ||
-	    sl_get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * ent) ||
-	    (fsl && sl_get32(m + 56) != crc(m + fso, (size_t)fsl)))
+	    sl_get32(m + 32) != crc(m + IDX_HDR, (size_t)nb * ent))
 		goto bad;
 	if (magic == IDX_MAGIC) { /* every event is in the order */
 		uint64_t nev = 0;
@@ -1697,7 +1760,6 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		if (nev != nids || (segfilt && !fsl))
 			goto bad;
 	}
-	close(fd);
 	g->map = m;
 	g->map_len = (size_t)st.st_size;
 	s->disk_bytes += g->map_len;
@@ -1729,12 +1791,15 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		block_add(s, g, &b);
 		g->size = b.off + BLK_HDR + body_len(&b);
 	}
-	if (fsl && seg_filters_check(m + fso, (size_t)fsl, g->nfr)) {
+	if (fsl && fgroups_read(fd, fso, fsl, g->nfr, &g->fg, &g->nfg)) {
 		sl_warn("%s: damaged frame filters; searching its frames without them", path);
 		fsl = 0;
 	}
-	g->fsec = fsl ? m + fso : NULL;
 	g->fsec_len = (size_t)fsl;
+	if (fsl) /* kept open to read the filters' rows */
+		g->ifd = fd;
+	else
+		close(fd);
 	seg_block_table(s, g);
 	return 0;
 bad:
@@ -1889,7 +1954,8 @@ static int frame_lacks(const struct ag_prefilter *pf, const uint8_t *p, size_t n
  * (frame.h) behind FRAME_PRE bytes, or (blocks written before it) the
  * entries and events themselves, in the zlib format. Returns 0; 1 when pf
  * (NULL: none) shows that none of its events can match, without decoding
- * them; or -1. */
+ * them; or -1. With pf, an event without pf's longest literal (which every
+ * match holds) may come out as an empty line. */
 static int frame_read(const struct ag_segment *g, const struct frame *f, struct sl_buf *z,
                       struct sl_buf *raw, struct colread *cr, const struct ag_prefilter *pf)
 {
@@ -1928,14 +1994,21 @@ static int frame_read(const struct ag_segment *g, const struct frame *f, struct 
 	struct cr_ext x = {cr, f->blk};
 	struct ag_frame_ext ext = {
 	    .find = cr_find, .values = cr_values, .ud = &x, .first = f->first};
-	long n = ag_frame_decode((const uint8_t *)raw->data, raw->len,
-	                         pre == FRAME_PRE_X ? (const uint8_t *)ep + el + il : NULL, xl,
-	                         il ? (const uint8_t *)ep + el : NULL, f->blk ? &ext : NULL,
-	                         f->raw_len, z);
+	/* a search decodes only the events that may hold its longest literal
+	 * (the others come out empty) */
+	const struct ag_literal *lit = NULL;
+	for (size_t i = 0; pf && i < pf->n; i++)
+		if (!lit || pf->lit[i].n > lit->n)
+			lit = &pf->lit[i];
+	long n = ag_frame_decode_some((const uint8_t *)raw->data, raw->len,
+	                              pre == FRAME_PRE_X ? (const uint8_t *)ep + el + il : NULL, xl,
+	                              il ? (const uint8_t *)ep + el : NULL, f->blk ? &ext : NULL,
+	                              f->raw_len, lit, z);
 	struct sl_buf t = *z;
 	*z = *raw;
 	*raw = t;
-	return n == (long)f->count && raw->len == f->raw_len ? 0 : -1;
+	return n == (long)f->count && (lit ? raw->len <= f->raw_len : raw->len == f->raw_len) ? 0
+	                                                                                      : -1;
 }
 
 /* Calls fn(ud, time, line, len, i) for each event of a frame's raw data,
@@ -2228,14 +2301,19 @@ static int seg_seal(struct ag_store *s, struct ag_segment *g)
 {
 	if (g->sealed || g->fd < 0 || !g->nevents)
 		return 0;
-	if (seg_write_index(s, g))
+	struct ag_fgroup *fg = NULL;
+	size_t nfg = 0;
+	int ifd = -1;
+	if (seg_write_index(s, g, &fg, &nfg, &ifd))
 		return -1;
 	g->sealed = 1;
 	idset_retire(s, &g->open_ids);
 	/* the frames' filters are the index's now: a scan that took the
 	 * block list before may still read those in memory (retired_free) */
 	pthread_rwlock_wrlock(&s->lock);
-	g->fsec = g->fsec_len ? g->map + g->map_len - g->fsec_len : NULL;
+	g->fg = fg;
+	g->nfg = nfg;
+	g->ifd = ifd;
 	for (size_t i = 0; i < s->nblocks; i++) {
 		struct ag_block *b = s->blocks[i];
 		if (b->seg != g || !b->mf)
@@ -2802,6 +2880,7 @@ int ag_store_flush(struct ag_store *s)
 				idset_free(&s->spare_ids);
 		}
 	}
+	retired_free(s); /* those a scan kept at the last seal */
 	rc = 0;
 out:
 	return rc;
@@ -2946,11 +3025,41 @@ struct scan_ctx {
 	 * its counters), top is the caller's (whose floor a search raises) */
 	const struct ag_scan *top;
 	struct scan_par *par;
-	/* per segment (by its ix, nseg of them): the frames its index's
-	 * filters let the query match (NULL: none computed) */
+	/* per segment (by its ix, nseg of them): its filter section (sec
+	 * NULL: none), and the frames it lets the query match, computed by the
+	 * first thread that needs them (seg_bits; NULL: not yet); shared by
+	 * the scan's threads */
+	struct sec_rows *sr;
 	uint64_t **segbits;
 	size_t nseg;
+	pthread_mutex_t *segmu;
 };
+
+/* The frames of segment ix that its filter section lets the scan's query
+ * match, or NULL when it has none. */
+static const uint64_t *seg_bits(const struct scan_ctx *c, size_t ix)
+{
+	if (ix >= c->nseg || !c->sr[ix].fg || !c->sr[ix].nfr || ag_query_is_all(c->sc->q))
+		return NULL;
+	uint64_t *b = __atomic_load_n(&c->segbits[ix], __ATOMIC_ACQUIRE);
+	if (b)
+		return b;
+	pthread_mutex_lock(c->segmu);
+	if (!(b = c->segbits[ix])) {
+		size_t nw = (c->sr[ix].nfr + 63) / 64;
+		b = sl_malloc(nw * sizeof *b);
+		struct sec_rows q = c->sr[ix]; /* its err is the call's */
+		ag_query_may_bits(c->sc->q, sec_rows, &q, b, nw);
+		if (q.err) {
+			sl_error("%s: cannot read its frame filters: %s", c->sr[ix].path,
+			         strerror(errno));
+			memset(b, 0xff, nw * sizeof *b); /* every frame may */
+		}
+		__atomic_store_n(&c->segbits[ix], b, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(c->segmu);
+	return b;
+}
 
 /* What the threads of one scan share: the callbacks run one at a time, and
  * one asking to stop stops them all. */
@@ -3000,7 +3109,7 @@ static int bit(const uint64_t *b, uint32_t i)
 static int frame_may(const struct scan_ctx *c, const struct ag_block *b, const struct frame *f,
                      size_t fi, const uint8_t *mf)
 {
-	const uint64_t *sb = b->seg->ix < c->nseg ? c->segbits[b->seg->ix] : NULL;
+	const uint64_t *sb = seg_bits(c, b->seg->ix);
 	if (sb && !bit(sb, b->frame0 + (uint32_t)fi))
 		return 0;
 	if (b->flags & BLK_SEGFILT) {
@@ -3037,7 +3146,9 @@ static int bits_any(const uint64_t *b, uint32_t first, uint32_t n)
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct scan_ctx *c = ud;
-	if ((c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
+	/* empty: an event frame_read did not decode (it lacks a literal every
+	 * match has) */
+	if (!len || (c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
 		return 0;
 	if ((++c->sc->events_seen & 1023) == 0 && c->sc->deadline_ms &&
 	    sl_mono_ms() > c->sc->deadline_ms) {
@@ -3246,9 +3357,10 @@ static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep, si
 			break;
 		}
 		/* a sealed segment's filters are read for all its frames at once
-		 * (scan): a block none of whose frames they let through is not
-		 * read at all */
-		const uint64_t *sb = b->seg->ix < c->nseg ? c->segbits[b->seg->ix] : NULL;
+		 * (seg_bits): a block none of whose frames they let a search
+		 * through is not read at all (a count reads the columns first:
+		 * they may answer it without the filters) */
+		const uint64_t *sb = c->count ? NULL : seg_bits(c, b->seg->ix);
 		if (sb && !bits_any(sb, b->frame0, b->nframes ? b->nframes : 1)) {
 			sc->blocks_skipped++;
 			continue;
@@ -3431,13 +3543,17 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 	 * filters that sealing retires are not freed (retired_free) */
 	struct sec_rows *sr = sl_calloc(ns ? ns : 1, sizeof *sr);
 	for (size_t i = 0; i < ns; i++)
-		sr[i] = (struct sec_rows){s->segs[i]->fsec, s->segs[i]->nfr};
+		sr[i] = (struct sec_rows){
+		    s->segs[i]->fg,  s->segs[i]->nfg, s->segs[i]->ifd, s->segs[i]->nfr, 0,
+		    s->segs[i]->path};
 	__atomic_add_fetch(&s->scans, 1, __ATOMIC_ACQ_REL);
 	pthread_rwlock_unlock(&s->lock);
 	size_t keep = 0;
+	pthread_mutex_t segmu = PTHREAD_MUTEX_INITIALIZER;
+	c->sr = sr;
 	c->segbits = sl_calloc(ns ? ns : 1, sizeof *c->segbits);
 	c->nseg = ns;
-	int all = ag_query_is_all(sc->q);
+	c->segmu = &segmu;
 	for (size_t i = 0; i < nb; i++) {
 		const struct ag_block *b = bl[i];
 		if ((sc->from && b->tmax < sc->from) || (sc->until && b->tmin > sc->until)) {
@@ -3445,14 +3561,6 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 			continue;
 		}
 		bl[keep++] = bl[i];
-		/* the frames of a sealed segment the query may match: 7 rows of
-		 * its filter section per key and group of frames */
-		size_t ix = b->seg->ix;
-		if (!all && ix < ns && sr[ix].sec && sr[ix].nfr && !c->segbits[ix]) {
-			size_t nw = (sr[ix].nfr + 63) / 64;
-			c->segbits[ix] = sl_malloc(nw * sizeof **c->segbits);
-			ag_query_may_bits(sc->q, sec_rows, &sr[ix], c->segbits[ix], nw);
-		}
 	}
 	qsort(bl, keep, sizeof *bl, newest_block_first);
 	int rc = c->stop ? 0 : scan_parallel(s, c, bl, keep);
@@ -3460,6 +3568,8 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 		free(c->segbits[i]);
 	free(c->segbits);
 	c->segbits = NULL;
+	c->sr = NULL;
+	pthread_mutex_destroy(&segmu);
 	c->nseg = 0;
 	free(sr);
 	__atomic_sub_fetch(&s->scans, 1, __ATOMIC_ACQ_REL);

@@ -65,6 +65,14 @@ struct ag_pending {
 	uint64_t id[2];
 };
 
+/* A group of a sealed segment's frame filters (store.c, seg_filters). */
+struct ag_fgroup {
+	uint32_t size, nf, word;
+	uint64_t salt;
+	uint64_t rows; /* where its rows are in the index file */
+	uint32_t *fno; /* its frames' numbers in the segment */
+};
+
 struct ag_segment {
 	char *path; /* of the .seg file; the index is path with .idx */
 	int fd;
@@ -74,9 +82,13 @@ struct ag_segment {
 	size_t ix; /* its place in the store's segment list */
 	int sealed;
 	uint32_t nfr; /* frames of its blocks */
-	/* sealed: its frames' filters laid out by bit, in the mapped index
-	 * (NULL: none); set under the store's write lock */
-	const uint8_t *fsec;
+	/* sealed: its frames' filters laid out by bit in its index, read with
+	 * pread through ifd (reading them through the mapping would map whole
+	 * large folios of the page cache into the process); fg: its groups
+	 * (nfg; NULL: none). Set under the store's write lock. */
+	struct ag_fgroup *fg;
+	size_t nfg;
+	int ifd;
 	size_t fsec_len;
 	uint64_t size, nevents, raw_bytes;
 	int64_t tmin, tmax; /* of the events of its blocks (INT64_MAX, INT64_MIN: none) */

@@ -3,7 +3,9 @@
  * every event byte for byte: the input is split into lines, each encoded
  * with a time taken from its bytes, decoded, and compared. The input itself
  * is also decoded as a frame, which must fail cleanly or give well-formed
- * entries.
+ * entries. Decoding only the events that may hold a word of the input
+ * (ag_frame_decode_some) gives each line whole or empty, and every line
+ * holding the word whole.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "fields.h"
 #include "frame.h"
+#include "query.h"
 
 /* A block whose columns are the one-letter keys; the value of column c for
  * event ev is "c0", "c1" or "c2" (ev % 3). */
@@ -150,6 +153,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		off += len;
 		p += len + (nl != NULL);
+	}
+	/* a word of the input: its first run of 3..8 word bytes */
+	char w[9];
+	size_t wl = 0;
+	for (size_t i = 0; i < size && wl < 8; i++) {
+		unsigned char c = data[i];
+		int wc = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+		         c == '_' || c >= 0x80;
+		if (wc)
+			w[wl++] = (char)c;
+		else if (wl >= 3)
+			break;
+		else
+			wl = 0;
+	}
+	if (wl >= 3) {
+		struct ag_literal lit = {w, wl, (int)(size & 2)};
+		struct sl_buf some = {0};
+		long ns = ag_frame_decode_some((const uint8_t *)payload.data, payload.len,
+		                               outside ? (const uint8_t *)hex.data : NULL, hex.len,
+		                               ids, &ext, SIZE_MAX, &lit, &some);
+		if (ns != n)
+			abort();
+		check_layout(&some, ns);
+		p = (const char *)data;
+		size_t so = (size_t)ns * AG_FRAME_ENT;
+		for (size_t i = 0; i < lines; i++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			const uint8_t *e = (const uint8_t *)some.data + i * AG_FRAME_ENT;
+			uint32_t l = (uint32_t)e[8] | (uint32_t)e[9] << 8 | (uint32_t)e[10] << 16 |
+			             (uint32_t)e[11] << 24;
+			if ((l && (l != len || memcmp(some.data + so, p, len))) ||
+			    (!l && len && ag_literal_in(&lit, p, len)))
+				abort();
+			so += l;
+			p += len + (nl != NULL);
+		}
+		sl_buf_free(&some);
 	}
 	int64_t t2[4096];
 	if (ag_frame_times((const uint8_t *)payload.data, payload.len, (uint32_t)lines, t2) ||

@@ -498,7 +498,7 @@ static void run_seed(uint64_t seed, size_t block_size, size_t threads, int seale
 		cr_assert_eq(ag_store_open(&s, dir, &o), 0);
 		cr_assert_gt(s.nsegs, 1);
 		for (size_t i = 0; i < s.nsegs; i++)
-			cr_assert_not_null(s.segs[i]->fsec);
+			cr_assert_not_null(s.segs[i]->fg);
 	}
 	static unsigned char want[NEV], got[NEV];
 	int order[NEV], from_columns = 0, partly = 0;

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,7 +484,7 @@ Test(store, stripes_do_not_share_false_positives, .init = mkdir_tmp, .fini = rm_
 		if (sealed) {
 			ag_store_close(&s);
 			cr_assert_eq(ag_store_open(&s, dir, &o), 0);
-			cr_assert_not_null(s.segs[0]->fsec);
+			cr_assert_not_null(s.segs[0]->fg);
 		}
 		absent_words(&s, &total, &worst);
 		cr_assert_lt(worst, frames / 2, "a word passed %llu of %llu filters",
@@ -533,7 +534,7 @@ Test(store, recovery_makes_the_same_filters, .init = mkdir_tmp, .fini = rm_tmp)
 	char *sealed = slurp(idx, &n1);
 	cr_assert_eq(unlink(idx), 0);
 	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
-	cr_assert_not_null(s.segs[0]->fsec);
+	cr_assert_not_null(s.segs[0]->fg);
 	cr_assert_eq(count(&s, "word500"), before);
 	cr_assert_eq(count(&s, "word500 other6"), 2); /* i = 500 + 977k, i % 13 == 6 */
 	cr_assert_eq(count(&s, "absentword"), 0);
@@ -543,6 +544,61 @@ Test(store, recovery_makes_the_same_filters, .init = mkdir_tmp, .fini = rm_tmp)
 	cr_assert_eq(memcmp(sealed, recovered, n1), 0, "the index recovery wrote differs");
 	free(sealed);
 	free(recovered);
+}
+
+struct searcher {
+	struct ag_store *s;
+	int stop; /* atomic */
+	long rounds, last;
+	int fell; /* a count went down */
+};
+
+/* Counts a word over and over while the store's writer adds, flushes and
+ * seals: the count never goes down. */
+static void *search_loop(void *arg)
+{
+	struct searcher *x = arg;
+	char err[256];
+	struct ag_qnode *n = ag_query_parse("word7 OR other3", err, sizeof err);
+	while (!__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE)) {
+		struct ag_scan sc = {.q = n};
+		struct ag_hit *hits;
+		long c = ag_store_search(x->s, &sc, 0, &hits);
+		ag_hits_free(hits, c > 0 ? (size_t)c : 0);
+		x->fell |= c < x->last;
+		x->last = c;
+		x->rounds++;
+	}
+	ag_query_free(n);
+	return NULL;
+}
+
+Test(store, searches_while_segments_seal, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ag_store s;
+	struct ag_store_opts o = small();
+	o.segment_max = 96 << 10; /* a segment sealed every ~600 events */
+	cr_assert_eq(ag_store_open(&s, dir, &o), 0);
+	struct searcher x = {.s = &s};
+	pthread_t th;
+	cr_assert_eq(pthread_create(&th, NULL, search_loop, &x), 0);
+	char msg[64];
+	long want = 0;
+	for (int i = 0; i < 30000; i++) {
+		snprintf(msg, sizeof msg, "word%d other%d", i % 11, i % 7);
+		want += i % 11 == 7 || i % 7 == 3;
+		add(&s, i, msg);
+		if (i % 200 == 199) /* blocks, and a seal now and then */
+			cr_assert_eq(ag_store_flush(&s), 0);
+	}
+	cr_assert_eq(ag_store_flush(&s), 0);
+	__atomic_store_n(&x.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	cr_assert_gt(s.nsegs, 20);
+	cr_assert_gt(x.rounds, 10);
+	cr_assert_not(x.fell, "a search found fewer events than the one before");
+	cr_assert_eq(count(&s, "word7 OR other3"), want);
+	ag_store_close(&s);
 }
 
 Test(store, torn_tail_is_cut, .init = mkdir_tmp, .fini = rm_tmp)
