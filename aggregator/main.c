@@ -6,11 +6,13 @@
  * Two threads: ingest (ingest.c) and the libevent loop that serves the API
  * and handles signals (this file).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -106,6 +108,14 @@ int main(int argc, char **argv)
 	}
 	sl_log_init("sluice-aggregator",
 	            (enum sl_log_level)sl_log_level_parse(a.cfg.tuning.log_level));
+	/* a sealed segment keeps its two files open: the soft limit on open
+	 * files (often 1,024) up to the hard one */
+	struct rlimit nofile;
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &nofile))
+			sl_warn("cannot raise the limit on open files: %s", strerror(errno));
+	}
 	if (a.cfg.retention || a.cfg.alerts || a.cfg.auth)
 		sl_warn("retention, alerts and auth are accepted but not applied yet");
 	signal(SIGPIPE, SIG_IGN);

@@ -1421,10 +1421,12 @@ static void seg_filters(struct ag_store *s, struct ag_segment *g, struct sl_buf 
 		for (size_t k = 0; k < nf; k++)
 			sl_put32(d + 4 * k, fe[a + k].fno);
 		/* bit r * nf + j: bit r of frame j's filter; 8 frames at a time,
-		 * each byte of theirs transposed into 8 rows' bytes */
+		 * each byte of theirs transposed into 8 rows' bytes, byte p of
+		 * every frame before byte p + 1 (so the rows are written in order
+		 * and the frames' bytes read stay in the cache) */
 		uint64_t *rows = sl_calloc(nw, sizeof *rows);
-		for (size_t c = 0; c < nf; c += 8) {
-			for (size_t p = 0; p < size; p++) {
+		for (size_t p = 0; p < size; p++) {
+			for (size_t c = 0; c < nf; c += 8) {
 				uint64_t x = 0;
 				for (size_t k = 0; k < 8 && c + k < nf; k++)
 					x |= (uint64_t)fe[a + c + k].f[p] << (8 * k);
