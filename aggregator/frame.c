@@ -674,10 +674,14 @@ static void hex2_init(void)
 	}
 }
 
+/* Writes c's next value to o, for the event at time t with id (16 bytes)
+ * and number bev in the block; o NULL: only moves past it. 0 or -1. */
 static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t *id, size_t bev)
 {
 	uint64_t v;
 	char *w;
+	if (!o && c->type != FT_TEXT && c->type != FT_HEX && c->type != FT_INT)
+		return 0; /* nothing of the column's own to move past */
 	switch (c->type) {
 	case FT_BLOCK: {
 		uint8_t code = bev < c->ncodes ? c->codes[bev] : 0;
@@ -702,12 +706,17 @@ static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t 
 	case FT_TEXT:
 		if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
 			return -1;
-		put(o, c->p, v);
+		if (o)
+			put(o, c->p, v);
 		c->p += v;
 		return 0;
 	case FT_HEX:
 		if (c->hexlen > (size_t)(c->end - c->p))
 			return -1;
+		if (!o) {
+			c->p += c->hexlen;
+			return 0;
+		}
 		w = room(o, 2 + 2 * c->hexlen);
 		w[0] = '"';
 		for (size_t i = 0; i < c->hexlen; i++)
@@ -720,7 +729,8 @@ static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t 
 		if (get_varint(&c->p, c->end, &v))
 			return -1;
 		c->prev = (int64_t)((uint64_t)c->prev + (uint64_t)unzigzag(v));
-		put_int(o, c->prev);
+		if (o)
+			put_int(o, c->prev);
 		return 0;
 	default:
 		w = room(o, SL_TIME_LEN + 2);
@@ -883,31 +893,6 @@ out:
 	return rc;
 }
 
-/* Moves c past its next value without writing it (put_value's reads). */
-static int skip_value(struct dcol *c)
-{
-	uint64_t v;
-	switch (c->type) {
-	case FT_TEXT:
-		if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
-			return -1;
-		c->p += v;
-		return 0;
-	case FT_HEX:
-		if (c->hexlen > (size_t)(c->end - c->p))
-			return -1;
-		c->p += c->hexlen;
-		return 0;
-	case FT_INT:
-		if (get_varint(&c->p, c->end, &v))
-			return -1;
-		c->prev = (int64_t)((uint64_t)c->prev + (uint64_t)unzigzag(v));
-		return 0;
-	default: /* time, id, block: nothing of the column's own */
-		return 0;
-	}
-}
-
 /* 1 if lit is a word with a letter no hex digit, number or RFC 3339 time
  * holds (g..y but t): then only text values, keys, the block's values and
  * whole events can write it */
@@ -1058,7 +1043,7 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 			if (!s)
 				whole += l;
 			for (uint32_t j = s ? shape_at[s - 1] : 0; s && j < shape_at[s]; j++)
-				if (skip_value(&col[shape_w[j]]))
+				if (put_value(NULL, &col[shape_w[j]], 0, NULL, 0))
 					goto out;
 		} else if (!s) {
 			uint64_t l;

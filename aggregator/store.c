@@ -1359,8 +1359,6 @@ static int fent_cmp(const void *a, const void *b)
 	int c = fent_group_cmp(x, y);
 	if (c)
 		return c;
-	if (x->size != y->size)
-		return x->size < y->size ? -1 : 1;
 	return x->fno < y->fno ? -1 : x->fno > y->fno;
 }
 
@@ -1533,7 +1531,7 @@ static void sec_rows(void *ud, uint64_t h, int word, uint64_t *bits)
 		uint64_t acc[9] = {0}, row[10];
 		size_t nw = (nf + 63) / 64;
 		uint64_t *and = nw <= 8 ? acc : sl_malloc(nw * sizeof *and);
-		for (int j = 0; j < AG_BLOOM_K; j++) {
+		for (int j = 0; j < AG_BLOOM_K && !q->err; j++) {
 			uint64_t b0 = (uint64_t)r[j] * nf, w0 = b0 / 64, sh = b0 % 64;
 			size_t want = (size_t)((b0 + nf + 63) / 64 - w0);
 			uint64_t *rw = want <= 10 ? row : sl_malloc(want * sizeof *rw);
@@ -1704,7 +1702,6 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, struct ag_f
 		sl_error("%s: cannot read its frame filters back", path);
 		goto out;
 	}
-	g->fsec_len = filt.len;
 	if (filt.len) {
 		*ifd = fd;
 		fd = -1;
@@ -1752,14 +1749,18 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 	if (magic == IDX_MAGIC) { /* every event is in the order */
 		uint64_t nev = 0;
 		int segfilt = 0;
+		uint64_t nfr = 0; /* frames, as block_add numbers them */
 		for (uint32_t i = 0; i < nb; i++) {
-			nev += sl_get32(m + IDX_HDR + (size_t)i * ent + 8);
-			segfilt |=
-			    (sl_get32(m + IDX_HDR + (size_t)i * ent + 52) & BLK_SEGFILT) != 0;
+			const uint8_t *e = m + IDX_HDR + (size_t)i * ent;
+			nev += sl_get32(e + 8);
+			nfr += sl_get32(e + 48) ? sl_get32(e + 48) : 1;
+			segfilt |= (sl_get32(e + 52) & BLK_SEGFILT) != 0;
 		}
 		/* blocks whose filters are the segment's, and none here: an index
-		 * written by an older aggregator; made again with them */
-		if (nev != nids || (segfilt && !fsl))
+		 * written by an older aggregator; made again with them, as one
+		 * whose filter section does not fit */
+		if (nev != nids || (segfilt && !fsl) || nfr > UINT32_MAX ||
+		    (fsl && fgroups_read(fd, fso, fsl, (uint32_t)nfr, &g->fg, &g->nfg)))
 			goto bad;
 	}
 	g->map = m;
@@ -1793,11 +1794,6 @@ static int seg_load_index(struct ag_store *s, struct ag_segment *g)
 		block_add(s, g, &b);
 		g->size = b.off + BLK_HDR + body_len(&b);
 	}
-	if (fsl && fgroups_read(fd, fso, fsl, g->nfr, &g->fg, &g->nfg)) {
-		sl_warn("%s: damaged frame filters; searching its frames without them", path);
-		fsl = 0;
-	}
-	g->fsec_len = (size_t)fsl;
 	if (fsl) /* kept open to read the filters' rows */
 		g->ifd = fd;
 	else

@@ -89,7 +89,6 @@ struct ag_segment {
 	struct ag_fgroup *fg;
 	size_t nfg;
 	int ifd;
-	size_t fsec_len;
 	uint64_t size, nevents, raw_bytes;
 	int64_t tmin, tmax; /* of the events of its blocks (INT64_MAX, INT64_MIN: none) */
 	int64_t last_write_ms;
