@@ -1506,8 +1506,8 @@ bad:
 
 /* rows() of ag_query_may_bits for a sealed segment's filter section: the
  * frames (of the segment's nfr) whose filter may hold h; 7 rows of each
- * group of h's kind, a pread each (err set on a read error: every frame
- * then may) */
+ * group of h's kind, one pread (err set on a read error: every frame then
+ * may) */
 struct sec_rows {
 	const struct ag_fgroup *fg;
 	size_t nfg;
@@ -1520,35 +1520,45 @@ struct sec_rows {
 static void sec_rows(void *ud, uint64_t h, int word, uint64_t *bits)
 {
 	struct sec_rows *q = ud;
+	uint64_t *span = NULL, acc[9];
+	size_t cap = 0;
 	memset(bits, 0xff, (q->nfr + 63) / 64 * sizeof *bits);
-	for (size_t i = 0; i < q->nfg && !q->err; i++) {
+	for (size_t i = 0; i < q->nfg; i++) {
 		const struct ag_fgroup *g = &q->fg[i];
-		uint32_t r[AG_BLOOM_K], nf = g->nf;
+		uint32_t r[AG_BLOOM_K], nf = g->nf, lo = UINT32_MAX, hi = 0;
 		if ((int)g->word != word)
 			continue;
 		ag_bloom_bits(g->size, h ^ g->salt, r);
-		/* the AND of its 7 rows, each nf bits from bit r * nf */
-		uint64_t acc[9] = {0}, row[10];
-		size_t nw = (nf + 63) / 64;
-		uint64_t *and = nw <= 8 ? acc : sl_malloc(nw * sizeof *and);
-		for (int j = 0; j < AG_BLOOM_K && !q->err; j++) {
-			uint64_t b0 = (uint64_t)r[j] * nf, w0 = b0 / 64, sh = b0 % 64;
-			size_t want = (size_t)((b0 + nf + 63) / 64 - w0);
-			uint64_t *rw = want <= 10 ? row : sl_malloc(want * sizeof *rw);
-			if (read_all(q->fd, rw, want * 8, g->rows + 8 * w0)) {
-				q->err = 1;
-				memset(bits, 0xff, (q->nfr + 63) / 64 * sizeof *bits);
-			}
-			for (size_t k = 0; k < nw && !q->err; k++) {
-				uint64_t v = sl_get64((const uint8_t *)&rw[k]) >> sh;
-				if (sh && k + 1 < want)
-					v |= sl_get64((const uint8_t *)&rw[k + 1]) << (64 - sh);
-				and[k] = j ? and[k] & v : v;
-			}
-			if (rw != row)
-				free(rw);
+		/* the 7 rows are within one 64-byte block of the filter: 512
+		 * rows, read at once */
+		for (int j = 0; j < AG_BLOOM_K; j++) {
+			lo = r[j] < lo ? r[j] : lo;
+			hi = r[j] > hi ? r[j] : hi;
 		}
-		for (size_t k = 0; k < nw && !q->err; k++) {
+		uint64_t w0 = (uint64_t)lo * nf / 64, w1 = ((uint64_t)hi * nf + nf + 63) / 64 + 1;
+		if (w1 - w0 > cap)
+			span = sl_realloc(span, (cap = (size_t)(w1 - w0)) * sizeof *span);
+		if (read_all(q->fd, span, (size_t)(w1 - w0) * 8, g->rows + 8 * w0)) {
+			q->err = 1;
+			memset(bits, 0xff, (q->nfr + 63) / 64 * sizeof *bits);
+			break;
+		}
+		/* their AND, 64 frames at a time, each row nf bits from bit r * nf */
+		size_t nw = (nf + 63) / 64;
+		uint64_t *and = nw <= 9 ? acc : sl_malloc(nw * sizeof *and);
+		for (size_t k = 0; k < nw; k++)
+			and[k] = ~0ULL;
+		for (int j = 0; j < AG_BLOOM_K; j++) {
+			uint64_t b0 = (uint64_t)r[j] * nf, sh = b0 % 64;
+			const uint8_t *rw = (const uint8_t *)(span + (b0 / 64 - w0));
+			for (size_t k = 0; k < nw; k++) {
+				uint64_t v = sl_get64(rw + 8 * k) >> sh;
+				if (sh)
+					v |= sl_get64(rw + 8 * k + 8) << (64 - sh);
+				and[k] &= v;
+			}
+		}
+		for (size_t k = 0; k < nw; k++) {
 			size_t top = nf - 64 * k < 64 ? nf - 64 * k : 64;
 			for (size_t j = 0; j < top; j++)
 				if (!((and[k] >> j) & 1)) {
@@ -1559,6 +1569,7 @@ static void sec_rows(void *ud, uint64_t h, int word, uint64_t *bits)
 		if (and != acc)
 			free(and);
 	}
+	free(span);
 }
 
 /* Writes the segment's index and maps it; the mapping belongs to g
