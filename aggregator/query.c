@@ -1241,90 +1241,60 @@ size_t ag_index_keys(const struct ag_event *ev, void (*add)(void *ud, uint64_t h
 #undef ADD
 }
 
-int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h, int word),
-                       void *ud)
-{
-	switch (n->kind) {
-	case AG_Q_ALL:
-	case AG_Q_NOT:
-		return 1;
-	case AG_Q_AND:
-		for (size_t i = 0; i < n->n; i++)
-			if (!ag_query_may_match(n->kids[i], test, ud))
-				return 0;
-		return 1;
-	case AG_Q_OR:
-		for (size_t i = 0; i < n->n; i++)
-			if (ag_query_may_match(n->kids[i], test, ud))
-				return 1;
-		return 0;
-	case AG_Q_PHRASE:
-		for (size_t i = 0; i < n->ntok; i++)
-			if (!test(ud, word_hash(n->tokens[i], strlen(n->tokens[i])), 1))
-				return 0;
-		return 1;
-	case AG_Q_EQ: {
-		size_t fl = strlen(n->field);
-		if (!test(ud, key_hash('k', n->field, fl, NULL, 0), 0))
-			return 0;
-		if (!value_indexed(n->field, n->vlen))
-			return 1;
-		if (test(ud, key_hash('v', n->field, fl, n->value, n->vlen), 0))
-			return 1;
-		if (n->is_num) {
-			char c[32];
-			size_t cl = ag_num_canon(n->num, c);
-			return test(ud, key_hash('n', n->field, fl, c, cl), 0);
-		}
-		return 0;
-	}
-	default: {
-		const char *f = n->field ? n->field : "message";
-		return test(ud, key_hash('k', f, strlen(f), NULL, 0), 0);
-	}
-	}
-}
-
-static void bits_and(uint64_t *a, const uint64_t *b, size_t nw)
+/* 1 if any of a[0..nw) is set */
+static int bits_some(const uint64_t *a, size_t nw)
 {
 	for (size_t i = 0; i < nw; i++)
-		a[i] &= b[i];
+		if (a[i])
+			return 1;
+	return 0;
 }
 
 void ag_query_may_bits(const struct ag_qnode *n,
                        void (*rows)(void *ud, uint64_t h, int word, uint64_t *bits), void *ud,
                        uint64_t *out, size_t nw)
 {
-	uint64_t *t = NULL;
-	switch (n->kind) {
-	case AG_Q_ALL:
-	case AG_Q_NOT:
+	/* scratch: two words a filter on the stack for one filter (a frame's
+	 * own, tested per frame), else allocated */
+	uint64_t small[2], *t = NULL;
+	if (n->kind == AG_Q_ALL || n->kind == AG_Q_NOT) {
 		memset(out, 0xff, nw * sizeof *out);
 		return;
+	}
+	if (n->kind == AG_Q_AND || n->kind == AG_Q_OR || n->kind == AG_Q_PHRASE ||
+	    n->kind == AG_Q_EQ)
+		t = nw == 1 ? small : sl_malloc(2 * nw * sizeof *t);
+	switch (n->kind) {
 	case AG_Q_AND:
-	case AG_Q_OR:
-		t = sl_malloc(nw * sizeof *t);
-		memset(out, n->kind == AG_Q_AND ? 0xff : 0, nw * sizeof *out);
+	case AG_Q_OR: {
+		int conj = n->kind == AG_Q_AND;
+		memset(out, conj ? 0xff : 0, nw * sizeof *out);
+		/* a side is asked only while the answer can still change */
 		for (size_t i = 0; i < n->n; i++) {
 			ag_query_may_bits(n->kids[i], rows, ud, t, nw);
-			for (size_t w = 0; w < nw; w++)
-				out[w] = n->kind == AG_Q_AND ? out[w] & t[w] : out[w] | t[w];
+			uint64_t all = ~0ULL;
+			for (size_t w = 0; w < nw; w++) {
+				out[w] = conj ? out[w] & t[w] : out[w] | t[w];
+				all &= out[w];
+			}
+			if (conj ? !bits_some(out, nw) : all == ~0ULL)
+				break;
 		}
 		break;
+	}
 	case AG_Q_PHRASE:
-		t = sl_malloc(nw * sizeof *t);
 		memset(out, 0xff, nw * sizeof *out);
-		for (size_t i = 0; i < n->ntok; i++) {
+		for (size_t i = 0; i < n->ntok && bits_some(out, nw); i++) {
 			rows(ud, word_hash(n->tokens[i], strlen(n->tokens[i])), 1, t);
-			bits_and(out, t, nw);
+			for (size_t w = 0; w < nw; w++)
+				out[w] &= t[w];
 		}
 		break;
 	case AG_Q_EQ: {
 		size_t fl = strlen(n->field);
 		rows(ud, key_hash('k', n->field, fl, NULL, 0), 0, out);
-		if (!value_indexed(n->field, n->vlen))
-			return;
-		t = sl_malloc(2 * nw * sizeof *t);
+		if (!value_indexed(n->field, n->vlen) || !bits_some(out, nw))
+			break;
 		rows(ud, key_hash('v', n->field, fl, n->value, n->vlen), 0, t);
 		if (n->is_num) {
 			char c[32];
@@ -1333,16 +1303,39 @@ void ag_query_may_bits(const struct ag_qnode *n,
 			for (size_t w = 0; w < nw; w++)
 				t[w] |= t[nw + w];
 		}
-		bits_and(out, t, nw);
+		for (size_t w = 0; w < nw; w++)
+			out[w] &= t[w];
 		break;
 	}
 	default: {
 		const char *f = n->field ? n->field : "message";
 		rows(ud, key_hash('k', f, strlen(f), NULL, 0), 0, out);
-		return;
+		break;
 	}
 	}
-	free(t);
+	if (t != small)
+		free(t);
+}
+
+/* ag_query_may_match through ag_query_may_bits, one filter: its test */
+struct one_filter {
+	int (*test)(void *ud, uint64_t h, int word);
+	void *ud;
+};
+
+static void one_row(void *ud, uint64_t h, int word, uint64_t *bits)
+{
+	const struct one_filter *o = ud;
+	*bits = o->test(o->ud, h, word) ? ~0ULL : 0;
+}
+
+int ag_query_may_match(const struct ag_qnode *n, int (*test)(void *ud, uint64_t h, int word),
+                       void *ud)
+{
+	struct one_filter o = {test, ud};
+	uint64_t b;
+	ag_query_may_bits(n, one_row, &o, &b, 1);
+	return b != 0;
 }
 
 /* ================================================================== */

@@ -1303,12 +1303,9 @@ static uint32_t segfilt_size(size_t n, unsigned bits)
  * ~1%); frames laid out together must share theirs. */
 static uint64_t stripe_salt(const struct ag_segment *g, uint32_t fno, int word)
 {
-	uint64_t x = (uint64_t)(g->day + 7 * word) * 0x9E3779B97F4A7C15ULL ^
-	             (g->gen + 1) * 0xC2B2AE3D27D4EB4FULL ^
-	             ((uint64_t)(fno >> STRIPE_SHIFT) + 1) * 0x165667B19E3779F9ULL;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
+	/* frame_salt's mix, of the segment and the kind for a time */
+	int64_t seed = (int64_t)((uint64_t)g->day << 32 ^ g->gen << 1 ^ (uint64_t)word);
+	return frame_salt(seed, fno >> STRIPE_SHIFT);
 }
 
 /* Sets the bits of the n keys of frame fno of g in its filter f (size
@@ -1332,6 +1329,20 @@ static uint64_t transpose8(uint64_t x)
 	t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
 	x ^= t ^ (t << 28);
 	return x;
+}
+
+/* Frame fi's two filters in a block's mf (struct ag_block): f[0], size[0]
+ * its fields' keys', f[1], size[1] its words'. mf is u32 frames, then per
+ * frame u32 size of each and the two filters (frame_filters). */
+static void mf_frame(const uint8_t *mf, size_t fi, const uint8_t *f[2], uint32_t size[2])
+{
+	const uint8_t *p = mf + 4;
+	for (size_t i = 0; i < fi; i++)
+		p += 8 + (size_t)sl_get32(p) + sl_get32(p + 4);
+	size[0] = sl_get32(p);
+	size[1] = sl_get32(p + 4);
+	f[0] = p + 8;
+	f[1] = p + 8 + size[0];
 }
 
 struct fent {
@@ -1387,14 +1398,14 @@ static void seg_filters(struct ag_store *s, struct ag_segment *g, struct sl_buf 
 		const struct ag_block *b = s->blocks[i];
 		if (b->seg != g || !(b->flags & BLK_SEGFILT) || !b->mf)
 			continue;
-		uint32_t nf = sl_get32(b->mf);
-		const uint8_t *f = b->mf + 4 + 8 * (size_t)nf;
-		for (uint32_t k = 0; k < 2 * nf; k++) {
-			if (n == cap)
+		for (uint32_t k = 0; k < sl_get32(b->mf); k++) {
+			const uint8_t *f[2];
+			uint32_t size[2];
+			mf_frame(b->mf, k, f, size);
+			if (n + 2 > cap)
 				fe = sl_realloc(fe, (cap = cap ? 2 * cap : 1024) * sizeof *fe);
-			fe[n] =
-			    (struct fent){sl_get32(b->mf + 4 + 4 * k), b->frame0 + k / 2, k % 2, f};
-			f += fe[n++].size;
+			for (int w = 0; w < 2; w++)
+				fe[n++] = (struct fent){size[w], b->frame0 + k, w, f[w]};
 		}
 	}
 	if (!n)
@@ -1637,10 +1648,9 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, struct ag_f
 	}
 	size_t blen = ag_bloom_size(nids, ID_BLOOM_BITS);
 	seg_filters(s, g, &filt);
+	/* the filter section is written from filt, after buf */
 	size_t len = IDX_HDR + nb * IDX_ENT + nids * w + blen + filt.len;
-	buf = sl_calloc(1, len);
-	if (filt.len)
-		memcpy(buf + len - filt.len, filt.data, filt.len);
+	buf = sl_calloc(1, len - filt.len);
 	uint8_t *p = buf + IDX_HDR;
 	for (size_t i = 0; i < s->nblocks; i++) {
 		const struct ag_block *b = s->blocks[i];
@@ -1681,11 +1691,12 @@ static int seg_write_index(struct ag_store *s, struct ag_segment *g, struct ag_f
 	if (filt.len) { /* the frames' filters (SLX3 indexes before them: zeros) */
 		sl_put64(buf + 40, len - filt.len);
 		sl_put64(buf + 48, filt.len);
-		sl_put32(buf + 56, crc(buf + len - filt.len, filt.len));
+		sl_put32(buf + 56, crc(filt.data, filt.len));
 	}
 	sl_put32(buf + 4, crc(buf + 8, IDX_HDR - 8));
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write_all(fd, buf, len, 0) || fsync(fd)) {
+	if (fd < 0 || write_all(fd, buf, len - filt.len, 0) ||
+	    (filt.len && write_all(fd, filt.data, filt.len, len - filt.len)) || fsync(fd)) {
 		sl_error("%s: cannot write: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -1826,7 +1837,6 @@ struct frame {
 	uint32_t raw_len, zlen, bloom_len;
 	uint64_t off;  /* of its filter; the zlib stream follows */
 	uint64_t salt; /* of its filter's keys (0: none) */
-
 	const struct ag_block *blk;
 	int may; /* scan: its filter lets the query match */
 };
@@ -2033,7 +2043,8 @@ static int raw_each(const struct frame *f, const char *raw,
 		uint32_t len = sl_get32(e + 8);
 		if (off + len > f->raw_len)
 			return -1;
-		if (fn(ud, (int64_t)sl_get64(e), raw + off, len, f->first + i))
+		/* empty: an event frame_read did not decode */
+		if (len && fn(ud, (int64_t)sl_get64(e), raw + off, len, f->first + i))
 			return 0;
 		off += len;
 	}
@@ -2084,6 +2095,24 @@ static void hset_clear(struct hset *hs)
 	if (hs->cap)
 		memset(hs->v, 0, hs->cap * sizeof *hs->v);
 	hs->n = 0;
+}
+
+/* Appends the filters of frame fno of g to mf (struct ag_block's): the
+ * sizes of its filters of fields' keys (the keys of hs) and of words (hw),
+ * then the two filters. */
+static void frame_filters(const struct ag_segment *g, uint32_t fno, const struct hset *hs,
+                          const struct hset *hw, struct sl_buf *mf)
+{
+	uint32_t size[2] = {segfilt_size(hs->n, BLOOM_BITS), segfilt_size(hw->n, WORD_BITS)};
+	buf_u32(mf, size[0]);
+	buf_u32(mf, size[1]);
+	for (int w = 0; w < 2; w++) {
+		const struct hset *h = w ? hw : hs;
+		uint8_t *f = (uint8_t *)sl_buf_reserve(mf, size[w]);
+		memset(f, 0, size[w]);
+		segfilt_fill(g, fno, w, f, size[w], h->all, h->n);
+		sl_buf_commit(mf, size[w]);
+	}
 }
 
 struct recover_ud {
@@ -2168,26 +2197,15 @@ static int check_block(struct ag_segment *g, uint64_t off, uint64_t size, struct
 	r->parse_ids = !has_ids(b);
 	r->keys = (b->flags & BLK_SEGFILT) != 0;
 	sl_buf_reset(&r->mf);
-	if (r->keys) { /* the sizes are set below */
-		buf_u32(&r->mf, (uint32_t)nf);
-		for (long i = 0; i < 2 * nf; i++)
-			buf_u32(&r->mf, 0);
-	}
+	buf_u32(&r->mf, (uint32_t)nf);
 	for (long i = 0; i < nf; i++) {
 		hset_clear(&r->hs);
 		hset_clear(&r->hw);
 		if (frame_read(g, &r->fr[i], z, raw, &r->cols, NULL) ||
 		    raw_each(&r->fr[i], raw->data, recover_event, r))
 			return -1;
-		for (int w = 0; r->keys && w < 2; w++) { /* the same keys as at ingest */
-			const struct hset *hs = w ? &r->hw : &r->hs;
-			uint32_t ml = segfilt_size(hs->n, w ? WORD_BITS : BLOOM_BITS);
-			sl_put32((uint8_t *)r->mf.data + 4 + 8 * i + 4 * w, ml);
-			uint8_t *f = (uint8_t *)sl_buf_reserve(&r->mf, ml);
-			memset(f, 0, ml);
-			segfilt_fill(g, g->nfr + (uint32_t)i, w, f, ml, hs->all, hs->n);
-			sl_buf_commit(&r->mf, ml);
-		}
+		if (r->keys) /* the same keys as at ingest: the same filters */
+			frame_filters(g, g->nfr + (uint32_t)i, &r->hs, &r->hw, &r->mf);
 	}
 	if (r->keys) {
 		b->mf = sl_malloc(r->mf.len);
@@ -2642,7 +2660,6 @@ struct flush_buf {
 	struct sl_buf out, raw, cols, frames, table;
 	struct sl_buf hex;  /* a frame's hex values (ag_frame_enc_finish) */
 	struct sl_buf mf;   /* the block's frames' filters (struct ag_block's mf) */
-	struct sl_buf msz;  /* their sizes, u32 each */
 	struct hset hs, hw; /* a frame's keys of fields, its words */
 	struct colbuild cb;
 	struct ag_frame_enc enc;
@@ -2659,7 +2676,6 @@ static void flush_buf_free(struct flush_buf *fb)
 	sl_buf_free(&fb->table);
 	sl_buf_free(&fb->hex);
 	sl_buf_free(&fb->mf);
-	sl_buf_free(&fb->msz);
 	ag_frame_enc_free(&fb->enc);
 	free(fb->hs.v);
 	free(fb->hs.all);
@@ -2702,7 +2718,7 @@ static size_t build_block(struct ag_store *s, struct ag_segment *g, size_t a, si
 	sl_buf_reset(fr);
 	sl_buf_reset(&fb->table);
 	sl_buf_reset(&fb->mf);
-	sl_buf_reset(&fb->msz);
+	buf_u32(&fb->mf, 0); /* the frames, set at the end */
 	for (size_t f0 = a, f1; f0 < b; f0 = f1) {
 		size_t bytes = 0;
 		for (f1 = f0; f1 < b && (f1 == f0 || bytes + g->pe[f1].len <= FRAME_RAW); f1++)
@@ -2736,15 +2752,7 @@ static size_t build_block(struct ag_store *s, struct ag_segment *g, size_t a, si
 		sl_buf_reset(raw);
 		sl_buf_reset(&fb->hex);
 		ag_frame_enc_finish(&fb->enc, raw, &fb->hex);
-		for (int w = 0; w < 2; w++) { /* its filters of fields' keys and of words */
-			const struct hset *h = w ? hw : hs;
-			size_t blen = segfilt_size(h->n, w ? WORD_BITS : BLOOM_BITS);
-			uint8_t *mf = (uint8_t *)sl_buf_reserve(&fb->mf, blen);
-			memset(mf, 0, blen);
-			segfilt_fill(g, fno + (uint32_t)nf, w, mf, blen, h->all, h->n);
-			sl_buf_commit(&fb->mf, blen);
-			buf_u32(&fb->msz, (uint32_t)blen);
-		}
+		frame_filters(g, fno + (uint32_t)nf, hs, hw, &fb->mf);
 		if (!s->zc && !(s->zc = libdeflate_alloc_compressor(s->o.level))) {
 			sl_error("out of memory for a compressor");
 			abort();
@@ -2798,6 +2806,7 @@ static size_t build_block(struct ag_store *s, struct ag_segment *g, size_t a, si
 	sl_put32(o + 56, BLK_SEGFILT);
 	sl_put32(o + 4, crc(o + 8, BLK_HDR - 8));
 	sl_buf_commit(out, BLK_HDR + il + cl + zl);
+	sl_put32((uint8_t *)fb->mf.data, (uint32_t)nf);
 	return nf;
 }
 
@@ -2844,10 +2853,8 @@ int ag_store_flush(struct ag_store *s)
 			nbk[nb] = (struct ag_block){.seg = g, .off = off};
 			hdr_decode((const uint8_t *)fb->out.data, &nbk[nb]);
 			/* the frames' filters, in memory until the segment is sealed */
-			uint8_t *mf = nbk[nb].mf = sl_malloc(4 + 8 * nf + fb->mf.len);
-			sl_put32(mf, (uint32_t)nf);
-			memcpy(mf + 4, fb->msz.data, 8 * nf);
-			memcpy(mf + 4 + 8 * nf, fb->mf.data, fb->mf.len);
+			nbk[nb].mf = sl_malloc(fb->mf.len);
+			memcpy(nbk[nb].mf, fb->mf.data, fb->mf.len);
 			fno += (uint32_t)nf;
 			nb++;
 			off += fb->out.len;
@@ -3002,7 +3009,7 @@ static int probe(void *ud, uint64_t h, int word)
 
 struct mem_probe {
 	const uint8_t *f[2]; /* its filters of fields' keys and of words */
-	size_t size[2];
+	uint32_t size[2];
 	uint64_t salt[2];
 };
 
@@ -3034,10 +3041,10 @@ struct scan_ctx {
 	 * its counters), top is the caller's (whose floor a search raises) */
 	const struct ag_scan *top;
 	struct scan_par *par;
-	/* per segment (by its ix, nseg of them): its filter section (sec
-	 * NULL: none), and the frames it lets the query match, computed by the
-	 * first thread that needs them (seg_bits; NULL: not yet); shared by
-	 * the scan's threads */
+	/* per segment (by its ix, nseg of them; 0 for a query of every
+	 * event): its filter section (fg NULL: none), and the frames it lets
+	 * the query match, computed by the first thread that needs them
+	 * (seg_bits; NULL: not yet); shared by the scan's threads */
 	struct sec_rows *sr;
 	uint64_t **segbits;
 	size_t nseg;
@@ -3048,7 +3055,7 @@ struct scan_ctx {
  * match, or NULL when it has none. */
 static const uint64_t *seg_bits(const struct scan_ctx *c, size_t ix)
 {
-	if (ix >= c->nseg || !c->sr[ix].fg || !c->sr[ix].nfr || ag_query_is_all(c->sc->q))
+	if (ix >= c->nseg || !c->sr[ix].fg || !c->sr[ix].nfr)
 		return NULL;
 	uint64_t *b = __atomic_load_n(&c->segbits[ix], __ATOMIC_ACQUIRE);
 	if (b)
@@ -3124,13 +3131,10 @@ static int frame_may(const struct scan_ctx *c, const struct ag_block *b, const s
 	if (b->flags & BLK_SEGFILT) {
 		if (sb || !mf || sl_get32(mf) != b->nframes)
 			return 1;
-		size_t at = 4 + 8 * (size_t)b->nframes;
-		for (size_t i = 0; i < 2 * fi; i++)
-			at += sl_get32(mf + 4 + 4 * i);
-		uint32_t fno = b->frame0 + (uint32_t)fi, fs = sl_get32(mf + 4 + 8 * fi);
-		struct mem_probe m = {{mf + at, mf + at + fs},
-		                      {fs, sl_get32(mf + 8 + 8 * fi)},
-		                      {stripe_salt(b->seg, fno, 0), stripe_salt(b->seg, fno, 1)}};
+		uint32_t fno = b->frame0 + (uint32_t)fi;
+		struct mem_probe m = {
+		    .salt = {stripe_salt(b->seg, fno, 0), stripe_salt(b->seg, fno, 1)}};
+		mf_frame(mf, fi, m.f, m.size);
 		return ag_query_may_match(c->sc->q, mem_probe, &m);
 	}
 	struct bloom_probe p = {.g = b->seg, .f = f};
@@ -3155,9 +3159,7 @@ static int bits_any(const uint64_t *b, uint32_t first, uint32_t n)
 static int visit(void *ud, int64_t t, const char *line, size_t len, uint32_t i)
 {
 	struct scan_ctx *c = ud;
-	/* empty: an event frame_read did not decode (it lacks a literal every
-	 * match has) */
-	if (!len || (c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
+	if ((c->maybe && !bit(c->maybe, i)) || !in_time(c->sc, t))
 		return 0;
 	if ((++c->sc->events_seen & 1023) == 0 && c->sc->deadline_ms &&
 	    sl_mono_ms() > c->sc->deadline_ms) {
@@ -3561,7 +3563,7 @@ static int scan(struct ag_store *s, struct scan_ctx *c)
 	pthread_mutex_t segmu = PTHREAD_MUTEX_INITIALIZER;
 	c->sr = sr;
 	c->segbits = sl_calloc(ns ? ns : 1, sizeof *c->segbits);
-	c->nseg = ns;
+	c->nseg = ag_query_is_all(sc->q) ? 0 : ns; /* no filter can skip */
 	c->segmu = &segmu;
 	for (size_t i = 0; i < nb; i++) {
 		const struct ag_block *b = bl[i];

@@ -42,8 +42,8 @@ struct ag_block {
 	int64_t tmin, tmax;
 	/* BLK_SEGFILT: its frames' filters while its segment is open (u32
 	 * frames; per frame u32 sizes of its filter of fields' keys and of
-	 * words; per frame those two filters); NULL once the segment's index
-	 * holds them. Read with an atomic load: sealing retires it. */
+	 * words, then the two filters); NULL once the segment's index holds
+	 * them. Read with an atomic load: sealing retires it. */
 	uint8_t *mf;
 };
 

@@ -50,17 +50,35 @@ static long x_values(void *ud, int h, const uint8_t **codes, size_t *ncodes,
 
 static const struct ag_frame_ext ext = {x_find, x_match, x_values, NULL, 0};
 
+/* the length of event i's line in a decoded frame */
+static uint32_t line_len(const struct sl_buf *out, size_t i)
+{
+	return sl_get32((const uint8_t *)out->data + i * AG_FRAME_ENT + 8);
+}
+
 static void check_layout(const struct sl_buf *out, long n)
 {
 	size_t off = (size_t)n * AG_FRAME_ENT;
-	for (long i = 0; i < n; i++) {
-		const uint8_t *e = (const uint8_t *)out->data + i * AG_FRAME_ENT;
-		uint32_t l = (uint32_t)e[8] | (uint32_t)e[9] << 8 | (uint32_t)e[10] << 16 |
-		             (uint32_t)e[11] << 24;
-		off += l;
-	}
+	for (long i = 0; i < n; i++)
+		off += line_len(out, (size_t)i);
 	if (off != out->len)
 		abort();
+}
+
+/* the first token of 3..8 bytes ag_tokenize finds (wl 0: none) */
+struct word {
+	char w[8];
+	size_t wl;
+};
+
+static int first_word(void *ud, const char *s, size_t n)
+{
+	struct word *w = ud;
+	if (n < 3 || n > 8)
+		return 0;
+	memcpy(w->w, s, n);
+	w->wl = n;
+	return 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -137,62 +155,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n != (long)lines)
 		abort();
 	check_layout(&out, n);
-	p = (const char *)data;
-	size_t off = (size_t)n * AG_FRAME_ENT;
-	for (size_t i = 0; i < lines; i++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const uint8_t *e = (const uint8_t *)out.data + i * AG_FRAME_ENT;
-		uint64_t t = 0;
-		uint32_t l = 0;
-		for (int k = 0; k < 8; k++)
-			t |= (uint64_t)e[k] << (8 * k);
-		for (int k = 0; k < 4; k++)
-			l |= (uint32_t)e[8 + k] << (8 * k);
-		if ((int64_t)t != times[i] || l != len || memcmp(out.data + off, p, len))
-			abort();
-		off += len;
-		p += len + (nl != NULL);
-	}
-	/* a word of the input: its first run of 3..8 word bytes */
-	char w[9];
-	size_t wl = 0;
-	for (size_t i = 0; i < size && wl < 8; i++) {
-		unsigned char c = data[i];
-		int wc = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-		         c == '_' || c >= 0x80;
-		if (wc)
-			w[wl++] = (char)c;
-		else if (wl >= 3)
-			break;
-		else
-			wl = 0;
-	}
-	if (wl >= 3) {
-		struct ag_literal lit = {w, wl, (int)(size & 2)};
-		struct sl_buf some = {0};
+	/* decoded again, only the events that may hold a word of the input:
+	 * each line whole or empty, and whole when it holds the word */
+	struct word w = {0};
+	ag_tokenize((const char *)data, size, first_word, &w);
+	struct ag_literal lit = {w.w, w.wl, (int)(size & 2)};
+	struct sl_buf some = {0};
+	if (w.wl) {
 		long ns = ag_frame_decode_some((const uint8_t *)payload.data, payload.len,
 		                               outside ? (const uint8_t *)hex.data : NULL, hex.len,
 		                               ids, &ext, SIZE_MAX, &lit, &some);
 		if (ns != n)
 			abort();
 		check_layout(&some, ns);
-		p = (const char *)data;
-		size_t so = (size_t)ns * AG_FRAME_ENT;
-		for (size_t i = 0; i < lines; i++) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			const uint8_t *e = (const uint8_t *)some.data + i * AG_FRAME_ENT;
-			uint32_t l = (uint32_t)e[8] | (uint32_t)e[9] << 8 | (uint32_t)e[10] << 16 |
-			             (uint32_t)e[11] << 24;
+	}
+	p = (const char *)data;
+	size_t off = (size_t)n * AG_FRAME_ENT, so = off;
+	for (size_t i = 0; i < lines; i++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int64_t t = (int64_t)sl_get64((const uint8_t *)out.data + i * AG_FRAME_ENT);
+		if (t != times[i] || line_len(&out, i) != len || memcmp(out.data + off, p, len))
+			abort();
+		off += len;
+		if (w.wl) {
+			uint32_t l = line_len(&some, i);
 			if ((l && (l != len || memcmp(some.data + so, p, len))) ||
 			    (!l && len && ag_literal_in(&lit, p, len)))
 				abort();
 			so += l;
-			p += len + (nl != NULL);
 		}
-		sl_buf_free(&some);
+		p += len + (nl != NULL);
 	}
+	sl_buf_free(&some);
 	int64_t t2[4096];
 	if (ag_frame_times((const uint8_t *)payload.data, payload.len, (uint32_t)lines, t2) ||
 	    memcmp(t2, times, lines * sizeof *t2))
