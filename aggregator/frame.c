@@ -674,14 +674,41 @@ static void hex2_init(void)
 	}
 }
 
+/* Moves c past its next n values. 0 or -1. */
+static int skip_values(struct dcol *c, uint64_t n)
+{
+	uint64_t v;
+	switch (c->type) {
+	case FT_TEXT:
+		for (; n; n--) {
+			if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
+				return -1;
+			c->p += v;
+		}
+		return 0;
+	case FT_HEX: /* hexlen is 1..255 (head_parse) */
+		if (n > (uint64_t)(c->end - c->p) / c->hexlen)
+			return -1;
+		c->p += n * c->hexlen;
+		return 0;
+	case FT_INT:
+		for (; n; n--) {
+			if (get_varint(&c->p, c->end, &v))
+				return -1;
+			c->prev = (int64_t)((uint64_t)c->prev + (uint64_t)unzigzag(v));
+		}
+		return 0;
+	default:
+		return 0; /* nothing of the column's own to move past */
+	}
+}
+
 /* Writes c's next value to o, for the event at time t with id (16 bytes)
- * and number bev in the block; o NULL: only moves past it. 0 or -1. */
+ * and number bev in the block. 0 or -1. */
 static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t *id, size_t bev)
 {
 	uint64_t v;
 	char *w;
-	if (!o && c->type != FT_TEXT && c->type != FT_HEX && c->type != FT_INT)
-		return 0; /* nothing of the column's own to move past */
 	switch (c->type) {
 	case FT_BLOCK: {
 		uint8_t code = bev < c->ncodes ? c->codes[bev] : 0;
@@ -706,17 +733,12 @@ static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t 
 	case FT_TEXT:
 		if (get_varint(&c->p, c->end, &v) || v > (uint64_t)(c->end - c->p))
 			return -1;
-		if (o)
-			put(o, c->p, v);
+		put(o, c->p, v);
 		c->p += v;
 		return 0;
 	case FT_HEX:
 		if (c->hexlen > (size_t)(c->end - c->p))
 			return -1;
-		if (!o) {
-			c->p += c->hexlen;
-			return 0;
-		}
 		w = room(o, 2 + 2 * c->hexlen);
 		w[0] = '"';
 		for (size_t i = 0; i < c->hexlen; i++)
@@ -729,8 +751,7 @@ static int put_value(struct sl_buf *o, struct dcol *c, int64_t t, const uint8_t 
 		if (get_varint(&c->p, c->end, &v))
 			return -1;
 		c->prev = (int64_t)((uint64_t)c->prev + (uint64_t)unzigzag(v));
-		if (o)
-			put_int(o, c->prev);
+		put_int(o, c->prev);
 		return 0;
 	default:
 		w = room(o, SL_TIME_LEN + 2);
@@ -751,6 +772,19 @@ struct fhead {
 	const uint8_t *evp;   /* the events' shapes */
 	const uint8_t *whole; /* the whole events */
 };
+
+/* Moves h's columns past the values of skip[s] events of each shape s, and
+ * zeroes skip. 0 or -1. */
+static int skip_shapes(struct fhead *h, uint64_t *skip)
+{
+	for (uint64_t s = 1; s <= h->nshape; s++) {
+		for (uint32_t j = h->shape_at[s - 1]; skip[s] && j < h->shape_at[s]; j++)
+			if (skip_values(&h->col[h->shape_w[j]], skip[s]))
+				return -1;
+		skip[s] = 0;
+	}
+	return 0;
+}
 
 static void head_free(struct fhead *h)
 {
@@ -954,26 +988,50 @@ static int events_with(const struct fhead *h, const uint8_t *end, const struct a
 			k++;
 		}
 	}
-	vi = sl_calloc(ncol ? ncol : 1, sizeof *vi);
+	/* the columns with hits, and per shape a bit for each of them it has:
+	 * only those are walked (every event is decoded when more than 64
+	 * columns have hits, or a shape has one twice: a key repeated) */
+	uint32_t hc[64], nh = 0;
+	for (uint32_t i = 0; i < ncol; i++)
+		if (hit[i]) {
+			if (nh == 64)
+				goto out;
+			hc[nh++] = i;
+		}
+	uint64_t *smask = sl_calloc(h->nshape + 1, sizeof *smask);
+	for (uint64_t s = 1; s <= h->nshape; s++)
+		for (uint32_t j = h->shape_at[s - 1]; j < h->shape_at[s]; j++)
+			for (uint32_t b = 0; b < nh; b++) {
+				uint64_t bit = (uint64_t)(h->shape_w[j] == hc[b]) << b;
+				if (smask[s] & bit) {
+					free(smask);
+					goto out;
+				}
+				smask[s] |= bit;
+			}
+	vi = sl_calloc(nh ? nh : 1, sizeof *vi); /* per hit column, its next value */
 	const uint8_t *evp = h->evp, *whole = h->whole;
 	for (uint64_t i = 0; i < nev; i++) {
 		uint64_t s = 0, l;
 		get_varint(&evp, end, &s);
 		if (!s) {
-			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
+			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole)) {
+				free(smask);
 				goto out;
+			}
 			want[i] = ag_literal_in(lit, (const char *)whole, l);
 			whole += l;
 			continue;
 		}
-		want[i] = 0;
-		for (uint32_t j = h->shape_at[s - 1]; j < h->shape_at[s]; j++) {
-			uint32_t c = h->shape_w[j];
-			if (hit[c] && vi[c] < nev && (hit[c][vi[c] / 64] >> (vi[c] % 64)) & 1)
-				want[i] = 1;
-			vi[c]++;
+		uint8_t w = 0;
+		for (uint64_t m = smask[s]; m; m &= m - 1) {
+			unsigned b = (unsigned)__builtin_ctzll(m);
+			uint64_t k = vi[b]++;
+			w |= k < nev && (hit[hc[b]][k / 64] >> (k % 64)) & 1;
 		}
+		want[i] = w;
 	}
+	free(smask);
 	rc = 0;
 out:
 	for (uint64_t i = 0; i < ncol; i++)
@@ -996,7 +1054,9 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 	const uint8_t *end = p + n;
 	struct fhead h;
 	struct sl_buf pre = {0};
-	uint8_t *want = NULL; /* lit: the events that may hold it (NULL: all) */
+	uint8_t *want = NULL;  /* lit: the events that may hold it (NULL: all) */
+	uint64_t *skip = NULL; /* with want: per shape, events not decoded since
+	                        * the last one that was */
 	long rc = -1;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, hex2_init);
@@ -1024,14 +1084,19 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 	}
 	const uint8_t *evp = h.evp;
 	const uint8_t *whole = h.whole;
+	uint64_t upto = nev; /* events after the last one wanted are not walked */
 	if (lit && nev) {
 		want = sl_malloc(nev);
 		if (events_with(&h, end, lit, want)) {
 			free(want);
 			want = NULL;
+		} else {
+			while (upto && !want[upto - 1])
+				upto--;
+			skip = sl_calloc(h.nshape + 1, sizeof *skip);
 		}
 	}
-	for (uint64_t i = 0; i < nev; i++) {
+	for (uint64_t i = 0; i < upto; i++) {
 		uint64_t s = 0;
 		size_t start = out->len;
 		get_varint(&evp, end, &s);
@@ -1042,9 +1107,9 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 				goto out;
 			if (!s)
 				whole += l;
-			for (uint32_t j = s ? shape_at[s - 1] : 0; s && j < shape_at[s]; j++)
-				if (put_value(NULL, &col[shape_w[j]], 0, NULL, 0))
-					goto out;
+			skip[s]++; /* the columns move when the next wanted event comes */
+		} else if (skip && skip_shapes(&h, skip)) {
+			goto out;
 		} else if (!s) {
 			uint64_t l;
 			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
@@ -1069,9 +1134,13 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 			goto out;
 		sl_put32((uint8_t *)out->data + i * AG_FRAME_ENT + 8, (uint32_t)(out->len - start));
 	}
-	if (whole != end)
+	/* the rest are empty lines; the frame's checksum vouched for its data,
+	 * which a whole decoding checks to the end */
+	for (uint64_t i = upto; i < nev; i++)
+		sl_put32((uint8_t *)out->data + i * AG_FRAME_ENT + 8, 0);
+	if (upto == nev && whole != end)
 		goto out;
-	for (uint64_t i = 0; i < ncol; i++)
+	for (uint64_t i = 0; i < ncol && upto == nev; i++)
 		if (col[i].p != col[i].end)
 			goto out;
 	rc = (long)nev;
@@ -1080,5 +1149,6 @@ out:
 	head_free(&h);
 	sl_buf_free(&pre);
 	free(want);
+	free(skip);
 	return rc;
 }

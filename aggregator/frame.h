@@ -114,7 +114,9 @@ long ag_frame_decode(const uint8_t *p, size_t n, const uint8_t *x, size_t xn, co
  * empty line (length 0): one whose text values, and whole text, lack it.
  * Every event is decoded when the frame's other parts could write lit
  * (its keys, the block's values, a \u escape) or lit could be spelled by
- * hex digits, numbers or times. lit NULL: every event. */
+ * hex digits, numbers or times. lit NULL: every event. The data after the
+ * last event it decodes is not walked, so not checked either: the caller
+ * has checked the frame's checksum. */
 long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t xn,
                           const uint8_t *ids, const struct ag_frame_ext *ext, size_t max,
                           const struct ag_literal *lit, struct sl_buf *out);
