@@ -8,10 +8,13 @@
 #include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "bloom.h"
 #include "query.h"
@@ -885,6 +888,14 @@ static void dispatch(struct evhttp_request *req, void *arg)
 {
 	struct ag_api *api = arg;
 	api->requests++;
+	/* a reply goes out in more than one write (headers, body, chunks):
+	 * without this, a client that keeps its connection for the next
+	 * request waits out its delayed acknowledgement (40 ms) every time */
+	struct bufferevent *bev =
+	    evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
+	int one = 1;
+	if (bev)
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	if (!path)
 		path = "/";
