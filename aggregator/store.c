@@ -3082,6 +3082,7 @@ static const uint64_t *seg_bits(const struct scan_ctx *c, size_t ix)
 struct scan_par {
 	pthread_mutex_t mu;
 	int stop;
+	size_t next; /* the next block a thread takes (atomic) */
 };
 
 static void cb_enter(struct scan_ctx *c)
@@ -3347,16 +3348,16 @@ static int count_from_columns(struct scan_ctx *c, const struct ag_block *b, stru
 	return 1;
 }
 
-/* Reads blocks bl[first], bl[first + step], ... (newest first) for scan c.
- * Returns 0, or -1 on a read error (logged). */
-static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep, size_t first,
-                       size_t step)
+/* Reads blocks of bl[0..keep) (newest first) for scan c: each the next no
+ * thread of the scan has taken. Returns 0, or -1 on a read error (logged). */
+static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep)
 {
 	struct ag_scan *sc = c->sc;
 	struct sl_buf z = {0}, raw = {0};
 	struct scan_cols k = {0};
 	int rc = 0;
-	for (size_t i = first; i < keep && !stopped(c); i += step) {
+	size_t own = 0, *next = c->par ? &c->par->next : &own;
+	for (size_t i; !stopped(c) && (i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) < keep;) {
 		const struct ag_block *b = bl[i];
 		if (sc->deadline_ms && sl_mono_ms() > sc->deadline_ms) {
 			sc->timed_out = 1;
@@ -3364,7 +3365,9 @@ static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep, si
 		}
 		int64_t floor = __atomic_load_n(&c->top->floor, __ATOMIC_RELAXED);
 		if (floor && b->tmax < floor) {
-			sc->blocks_skipped += (keep - i + step - 1) / step;
+			/* every block after it ends before it: none is read */
+			size_t rest = __atomic_exchange_n(next, keep, __ATOMIC_RELAXED);
+			sc->blocks_skipped += 1 + (rest < keep ? keep - rest : 0);
 			break;
 		}
 		/* a sealed segment's filters are read for all its frames at once
@@ -3467,19 +3470,20 @@ struct scan_worker {
 	struct scan_ctx c;
 	struct ag_scan sc;
 	struct ag_block **bl;
-	size_t keep, first, step;
+	size_t keep;
 	int rc;
 };
 
 static void *scan_worker_main(void *arg)
 {
 	struct scan_worker *w = arg;
-	w->rc = scan_blocks(&w->c, w->bl, w->keep, w->first, w->step);
+	w->rc = scan_blocks(&w->c, w->bl, w->keep);
 	return NULL;
 }
 
 /* scan_blocks over all of bl on up to s->o.scan_threads threads (the
- * caller's is one), each taking every n-th block; their counters are added
+ * caller's is one), each taking the next block when done with one (a
+ * needle's few blocks to read are spread anyhow); their counters are added
  * to c->sc. */
 static int scan_parallel(struct ag_store *s, struct scan_ctx *c, struct ag_block **bl, size_t keep)
 {
@@ -3487,15 +3491,14 @@ static int scan_parallel(struct ag_store *s, struct scan_ctx *c, struct ag_block
 	if (n > keep / 4)
 		n = keep / 4; /* a few blocks are not worth a thread */
 	if (n <= 1)
-		return scan_blocks(c, bl, keep, 0, 1);
+		return scan_blocks(c, bl, keep);
 	struct scan_par par = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	struct scan_worker *w = sl_calloc(n - 1, sizeof *w);
 	c->par = &par;
 	size_t started = 0;
 	for (; started < n - 1; started++) {
 		struct scan_worker *x = &w[started];
-		*x = (struct scan_worker){
-		    .c = *c, .sc = *c->sc, .bl = bl, .keep = keep, .first = started + 1, .step = n};
+		*x = (struct scan_worker){.c = *c, .sc = *c->sc, .bl = bl, .keep = keep};
 		x->sc.blocks_read = x->sc.blocks_skipped = x->sc.events_seen = 0;
 		x->sc.blocks_columns = x->sc.frames_skipped = 0;
 		x->c.sc = &x->sc;
@@ -3506,11 +3509,9 @@ static int scan_parallel(struct ag_store *s, struct scan_ctx *c, struct ag_block
 			break;
 		}
 	}
-	/* the caller's thread takes block 0 and every n-th after it; the share
-	 * of a thread that could not start is read here too */
-	int rc = scan_blocks(c, bl, keep, 0, n);
-	for (size_t i = started + 1; i < n && !rc; i++)
-		rc = scan_blocks(c, bl, keep, i, n);
+	/* the caller's thread takes blocks too (all of them if no thread
+	 * could start) */
+	int rc = scan_blocks(c, bl, keep);
 	struct ag_scan *sc = c->sc;
 	for (size_t i = 0; i < started; i++) {
 		struct scan_worker *x = &w[i];
