@@ -3359,10 +3359,6 @@ static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep)
 	size_t own = 0, *next = c->par ? &c->par->next : &own;
 	for (size_t i; !stopped(c) && (i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) < keep;) {
 		const struct ag_block *b = bl[i];
-		if (sc->deadline_ms && sl_mono_ms() > sc->deadline_ms) {
-			sc->timed_out = 1;
-			break;
-		}
 		int64_t floor = __atomic_load_n(&c->top->floor, __ATOMIC_RELAXED);
 		if (floor && b->tmax < floor) {
 			/* every block after it ends before it: none is read */
@@ -3378,6 +3374,11 @@ static int scan_blocks(struct scan_ctx *c, struct ag_block **bl, size_t keep)
 		if (sb && !bits_any(sb, b->frame0, b->nframes ? b->nframes : 1)) {
 			sc->blocks_skipped++;
 			continue;
+		}
+		/* the clock is read only before a block that costs a read */
+		if (sc->deadline_ms && sl_mono_ms() > sc->deadline_ms) {
+			sc->timed_out = 1;
+			break;
 		}
 		const uint8_t *mf =
 		    b->flags & BLK_SEGFILT ? __atomic_load_n(&b->mf, __ATOMIC_ACQUIRE) : NULL;
