@@ -773,16 +773,26 @@ struct fhead {
 	const uint8_t *whole; /* the whole events */
 };
 
-/* Moves h's columns past the values of skip[s] events of each shape s, and
- * zeroes skip. 0 or -1. */
-static int skip_shapes(struct fhead *h, uint64_t *skip)
+/* Events of a frame not decoded, not yet moved past: n[s] of shape s, for
+ * the shapes s[0..ns). */
+struct skipped {
+	uint64_t *n;
+	uint32_t *s;
+	size_t ns;
+};
+
+/* Moves h's columns past the values of the events k holds, and empties
+ * it. 0 or -1. */
+static int skip_shapes(struct fhead *h, struct skipped *k)
 {
-	for (uint64_t s = 1; s <= h->nshape; s++) {
-		for (uint32_t j = h->shape_at[s - 1]; skip[s] && j < h->shape_at[s]; j++)
-			if (skip_values(&h->col[h->shape_w[j]], skip[s]))
+	for (size_t i = 0; i < k->ns; i++) {
+		uint32_t s = k->s[i];
+		for (uint32_t j = h->shape_at[s - 1]; j < h->shape_at[s]; j++)
+			if (skip_values(&h->col[h->shape_w[j]], k->n[s]))
 				return -1;
-		skip[s] = 0;
+		k->n[s] = 0;
 	}
+	k->ns = 0;
 	return 0;
 }
 
@@ -1054,9 +1064,9 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 	const uint8_t *end = p + n;
 	struct fhead h;
 	struct sl_buf pre = {0};
-	uint8_t *want = NULL;  /* lit: the events that may hold it (NULL: all) */
-	uint64_t *skip = NULL; /* with want: per shape, events not decoded since
-	                        * the last one that was */
+	uint8_t *want = NULL;      /* lit: the events that may hold it (NULL: all) */
+	struct skipped skip = {0}; /* with want: events not decoded since the last
+	                            * one that was */
 	long rc = -1;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, hex2_init);
@@ -1093,7 +1103,8 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 		} else {
 			while (upto && !want[upto - 1])
 				upto--;
-			skip = sl_calloc(h.nshape + 1, sizeof *skip);
+			skip.n = sl_calloc(h.nshape + 1, sizeof *skip.n);
+			skip.s = sl_malloc((h.nshape + 1) * sizeof *skip.s);
 		}
 	}
 	for (uint64_t i = 0; i < upto; i++) {
@@ -1107,8 +1118,10 @@ long ag_frame_decode_some(const uint8_t *p, size_t n, const uint8_t *x, size_t x
 				goto out;
 			if (!s)
 				whole += l;
-			skip[s]++; /* the columns move when the next wanted event comes */
-		} else if (skip && skip_shapes(&h, skip)) {
+			/* the columns move when the next wanted event comes */
+			if (s && !skip.n[s]++)
+				skip.s[skip.ns++] = (uint32_t)s;
+		} else if (want && skip_shapes(&h, &skip)) {
 			goto out;
 		} else if (!s) {
 			uint64_t l;
@@ -1149,6 +1162,7 @@ out:
 	head_free(&h);
 	sl_buf_free(&pre);
 	free(want);
-	free(skip);
+	free(skip.n);
+	free(skip.s);
 	return rc;
 }

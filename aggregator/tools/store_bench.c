@@ -125,12 +125,13 @@ int main(int argc, char **argv)
 		if (ag_event_parse(&ev, line, (size_t)len))
 			return 1;
 		ag_id_parse(ag_event_get(&ev, "id")->val, id);
-		if (ag_store_seen(&s, id, 0))
-			continue;
-		k.n = 0;
-		size_t nfield = ag_index_keys(&ev, key_add, &k);
 		int64_t t;
 		sl_time_parse(ag_event_get(&ev, "time")->val, 30, &t);
+		ag_store_prefetch(&s, id); /* as the ingest does */
+		k.n = 0;
+		size_t nfield = ag_index_keys(&ev, key_add, &k);
+		if (ag_store_seen(&s, id, t))
+			continue;
 		ag_store_add(&s, "default", line, (size_t)len, t, id, k.v, k.n, nfield);
 		if (s.pending_bytes >= 8u << 20 && ag_store_flush(&s))
 			return 1;
