@@ -137,6 +137,14 @@ build_tools() {
 build_sluice() {
 	if [[ -n $BIN ]]; then
 		SLUICE_BUILD=$BIN
+		# a build directory is brought up to date first: its binaries
+		# could be older than the source being measured
+		if [[ -f $BIN/build.ninja ]] &&
+			! ninja -C "$BIN" sluice-shipper sluice-aggregator sluice >"$WORK/build.log" 2>&1; then
+			tail -20 "$WORK/build.log" >&2
+			echo "run: the build in $BIN failed" >&2
+			exit 1
+		fi
 		meta build "given with --bin $BIN"
 	else
 		SLUICE_BUILD=$TOOLS/release
