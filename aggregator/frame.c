@@ -974,7 +974,7 @@ static int events_with(const struct fhead *h, const uint8_t *end, const struct a
 	if (u_escape(h->whole, (size_t)(end - h->whole)))
 		return 1;
 	/* per text column, its values that hold lit (bit k: value k) */
-	uint64_t **hit = sl_calloc(ncol ? ncol : 1, sizeof *hit), *vi = NULL;
+	uint64_t **hit = sl_calloc(ncol ? ncol : 1, sizeof *hit), *vi = NULL, *smask = NULL;
 	int rc = 1;
 	for (uint64_t i = 0; i < ncol; i++) {
 		const struct dcol *c = &col[i];
@@ -1008,15 +1008,13 @@ static int events_with(const struct fhead *h, const uint8_t *end, const struct a
 				goto out;
 			hc[nh++] = i;
 		}
-	uint64_t *smask = sl_calloc(h->nshape + 1, sizeof *smask);
+	smask = sl_calloc(h->nshape + 1, sizeof *smask);
 	for (uint64_t s = 1; s <= h->nshape; s++)
 		for (uint32_t j = h->shape_at[s - 1]; j < h->shape_at[s]; j++)
 			for (uint32_t b = 0; b < nh; b++) {
 				uint64_t bit = (uint64_t)(h->shape_w[j] == hc[b]) << b;
-				if (smask[s] & bit) {
-					free(smask);
+				if (smask[s] & bit)
 					goto out;
-				}
 				smask[s] |= bit;
 			}
 	vi = sl_calloc(nh ? nh : 1, sizeof *vi); /* per hit column, its next value */
@@ -1025,10 +1023,8 @@ static int events_with(const struct fhead *h, const uint8_t *end, const struct a
 		uint64_t s = 0, l;
 		get_varint(&evp, end, &s);
 		if (!s) {
-			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole)) {
-				free(smask);
+			if (get_varint(&whole, end, &l) || l > (uint64_t)(end - whole))
 				goto out;
-			}
 			want[i] = ag_literal_in(lit, (const char *)whole, l);
 			whole += l;
 			continue;
@@ -1041,13 +1037,13 @@ static int events_with(const struct fhead *h, const uint8_t *end, const struct a
 		}
 		want[i] = w;
 	}
-	free(smask);
 	rc = 0;
 out:
 	for (uint64_t i = 0; i < ncol; i++)
 		free(hit[i]);
 	free(hit);
 	free(vi);
+	free(smask);
 	return rc;
 }
 

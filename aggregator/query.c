@@ -1250,6 +1250,15 @@ static int bits_some(const uint64_t *a, size_t nw)
 	return 0;
 }
 
+/* 1 if all of a[0..nw) are set */
+static int bits_full(const uint64_t *a, size_t nw)
+{
+	for (size_t i = 0; i < nw; i++)
+		if (~a[i])
+			return 0;
+	return 1;
+}
+
 void ag_query_may_bits(const struct ag_qnode *n,
                        void (*rows)(void *ud, uint64_t h, int word, uint64_t *bits), void *ud,
                        uint64_t *out, size_t nw)
@@ -1272,12 +1281,9 @@ void ag_query_may_bits(const struct ag_qnode *n,
 		/* a side is asked only while the answer can still change */
 		for (size_t i = 0; i < n->n; i++) {
 			ag_query_may_bits(n->kids[i], rows, ud, t, nw);
-			uint64_t all = ~0ULL;
-			for (size_t w = 0; w < nw; w++) {
+			for (size_t w = 0; w < nw; w++)
 				out[w] = conj ? out[w] & t[w] : out[w] | t[w];
-				all &= out[w];
-			}
-			if (conj ? !bits_some(out, nw) : all == ~0ULL)
+			if (conj ? !bits_some(out, nw) : bits_full(out, nw))
 				break;
 		}
 		break;
